@@ -121,7 +121,7 @@ def _format_summary(path: Path, s: dict[str, Any]) -> str:
         lines.append(f"  {i:>2}  {t['name'][:24]:<24} {t['instrument'][:26]:<26} {t['channel']:>2} "
                      f"{t['notes']:>6}  {t['range']}")
     if s["repairs"]:
-        lines += ["", "Repairs made while reading:", *(f"  - {r}" for r in s["repairs"])]
+        lines += ["", "Import report:", *(f"  - {r}" for r in s["repairs"])]
     return "\n".join(lines)
 
 
@@ -141,7 +141,7 @@ def _changes(changes: list[dict[str, Any]], fmt: Any) -> str:
 def _print_report(report: ImportReport, stream: Any) -> None:
     lines = report.lines()
     if lines:
-        print("Repairs made while reading:", file=stream)
+        print("Import report:", file=stream)
         for line in lines:
             print(f"  - {line}", file=stream)
 

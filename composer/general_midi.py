@@ -215,7 +215,7 @@ def family_name(program: int) -> str:
 
 def instrument_name(program: int, is_drum: bool) -> str:
     """What to call a track's instrument: the drum kit or the GM program."""
-    return "Drum Kit" if is_drum else program_name(program)
+    return "Drums" if is_drum else program_name(program)
 
 
 def drum_name(pitch: int) -> str:

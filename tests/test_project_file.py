@@ -138,3 +138,16 @@ def test_damaged_format_1_is_a_project_error() -> None:
     doc["time_signatures"] = [{"tick": 0, "value": "three four"}]
     with pytest.raises(ProjectFileError, match="format 1"):
         loads_project(json.dumps(doc))
+
+
+def test_saved_file_gets_normal_permissions(tmp_path: Path) -> None:
+    path = tmp_path / "song.csproj.json"
+    umask = os.umask(0o022)
+    try:
+        save_project(path, Project(Score()))
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o600)
+        save_project(path, Project(Score(title="again")))
+        assert path.stat().st_mode & 0o777 == 0o600  # an existing file keeps its permissions
+    finally:
+        os.umask(umask)

@@ -1,0 +1,102 @@
+"""MIDI import/export speed on typical POP909 songs and on a 100,000-note file tiled from them.
+
+    python benchmarks/bench_io.py --pop909 DIR [--songs 4] [--runs 7]
+
+DIR holds POP909 songs as ``NNN/NNN.mid`` (the dataset's layout) or ``NNN.mid``. Needs the
+project installed (``pip install -e .``).
+Times are medians over ``--runs`` runs; import reads from bytes in memory, so disk
+speed is not measured. Goals: typical song <= 30 ms each way, 100k notes <= 1.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from composer.midi_export import write_midi
+from composer.midi_import import read_midi
+from composer.score import Note, Score, Track
+
+TYPICAL_NOTES = 3_000
+TYPICAL_GOAL_S = 0.030
+LARGE_GOAL_S = 1.5
+LARGE_NOTES = 100_000
+
+
+def median_time(action: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def find_songs(folder: Path) -> list[Path]:
+    songs = sorted(folder.glob("*/*.mid")) or sorted(folder.glob("*.mid"))
+    if not songs:
+        raise SystemExit(f"no .mid files in {folder} or its subfolders")
+    return songs
+
+
+def typical_songs(songs: list[Path], count: int) -> list[Path]:
+    """The ``count`` songs among the first 100 whose note count is nearest a typical pop song's."""
+    notes = {path: read_midi(path)[0].note_count for path in songs[:100]}
+    return sorted(notes, key=lambda path: abs(notes[path] - TYPICAL_NOTES))[:count]
+
+
+def tiled_score(songs: list[Path], notes: int) -> Score:
+    """Songs one after another, track i of each song appended to track i, until ``notes`` notes."""
+    parts: dict[int, tuple[Track, list[Note]]] = {}
+    offset = total = 0
+    while total < notes:
+        for path in songs:
+            score, _ = read_midi(path)
+            for i, track in enumerate(score.tracks):
+                parts.setdefault(i, (track, []))[1].extend(n._replace(start=n.start + offset) for n in track.notes)
+            total += score.note_count
+            offset += score.time_signatures.bar_start(score.bar_count)  # next song starts on a bar line
+            if total >= notes:
+                break
+    first, _ = read_midi(songs[0])
+    tracks = tuple(track.with_notes(found) for track, found in parts.values())
+    return Score(tracks, first.tempo_map, first.time_signatures, first.key_map, "tiled POP909")
+
+
+def measure(label: str, data: bytes, runs: int, goal: float) -> tuple[str, int, float, float, float]:
+    score, _ = read_midi(data)
+    import_s = median_time(lambda: read_midi(data), runs)
+    export_s = median_time(lambda: write_midi(score), runs)
+    return label, score.note_count, import_s, export_s, goal
+
+
+def print_table(rows: list[tuple[str, int, float, float, float]]) -> None:
+    print(f"{'file':<28} {'notes':>7} {'import ms':>10} {'export ms':>10} {'goal ms':>8}  ok")
+    for label, notes, import_s, export_s, goal in rows:
+        ok = "yes" if max(import_s, export_s) <= goal else "NO"
+        print(f"{label:<28} {notes:>7} {import_s * 1e3:>10.1f} {export_s * 1e3:>10.1f} {goal * 1e3:>8.0f}  {ok}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pop909", type=Path, required=True, help="folder with POP909 songs")
+    parser.add_argument("--songs", type=int, default=4, help="how many typical songs (near 3,000 notes) to time")
+    parser.add_argument("--runs", type=int, default=7, help="runs per measurement (the median is shown)")
+    args = parser.parse_args(argv)
+    songs = find_songs(args.pop909)
+    rows = [measure(p.name, p.read_bytes(), args.runs, TYPICAL_GOAL_S) for p in typical_songs(songs, args.songs)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "tiled_100k.mid"
+        write_midi(tiled_score(songs, LARGE_NOTES), path)
+        rows.append(measure(f"{path.name} (tiled)", path.read_bytes(), max(3, args.runs // 2), LARGE_GOAL_S))
+    print_table(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
