@@ -16,6 +16,9 @@ from tests.strategies import notes
 
 POP909 = Path(__file__).parent / "data" / "pop909"
 POP909_FILES = sorted(POP909.glob("*.mid"))
+MUSIC21_FILES = sorted((Path(__file__).parent / "data" / "music21").glob("*.mid"))
+REAL_MIDI_FILES = [*POP909_FILES, *MUSIC21_FILES]
+"""POP909 songs and music21 corpus pieces converted by music21's own MIDI writer."""
 
 
 def vlq(value: int) -> bytes:

@@ -14,7 +14,7 @@ from composer.midi_export import write_midi
 from composer.midi_import import read_midi
 from composer.score import Note, Score, Track
 from composer.timing import PPQ, Key, KeyChange, KeyMap, TempoChange, TempoMap, TimeSignature, TimeSignatureMap
-from tests.midi_helpers import POP909_FILES, assert_valid_score, midi_scores
+from tests.midi_helpers import REAL_MIDI_FILES, assert_valid_score, midi_scores
 from tests.score_compare import score_content
 
 
@@ -126,7 +126,7 @@ def test_round_trip_of_any_valid_score_is_exact(score: Score) -> None:
     assert not report.repairs
 
 
-@pytest.mark.parametrize("path", POP909_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", REAL_MIDI_FILES, ids=lambda p: p.name)
 def test_real_files_survive_export_and_reimport(path: Path) -> None:
     score, _ = read_midi(path)
     back, report = read_midi(write_midi(score))
