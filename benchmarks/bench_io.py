@@ -6,6 +6,7 @@ DIR holds POP909 songs as ``NNN/NNN.mid`` (the dataset's layout) or ``NNN.mid``.
 project installed (``pip install -e .``).
 Times are medians over ``--runs`` runs; import reads from bytes in memory, so disk
 speed is not measured. Goals: typical song <= 30 ms each way, 100k notes <= 1.5 s.
+Project-file save (to text) and load (from text) of the same scores are shown beside.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from composer.midi_export import write_midi
 from composer.midi_import import read_midi
+from composer.project_file import Project, dumps_project, loads_project
 from composer.score import Note, Score, Track
 
 TYPICAL_NOTES = 3_000
@@ -68,18 +70,27 @@ def tiled_score(songs: list[Path], notes: int) -> Score:
     return Score(tracks, first.tempo_map, first.time_signatures, first.key_map, "tiled POP909")
 
 
-def measure(label: str, data: bytes, runs: int, goal: float) -> tuple[str, int, float, float, float]:
+Row = tuple[str, int, float, float, float, float, float]
+
+
+def measure(label: str, data: bytes, runs: int, goal: float) -> Row:
+    """MIDI import/export against ``goal``, and project-file save/load of the same score (no goal set)."""
     score, _ = read_midi(data)
     import_s = median_time(lambda: read_midi(data), runs)
     export_s = median_time(lambda: write_midi(score), runs)
-    return label, score.note_count, import_s, export_s, goal
+    text = dumps_project(Project(score))
+    save_s = median_time(lambda: dumps_project(Project(score)), runs)
+    load_s = median_time(lambda: loads_project(text), runs)
+    return label, score.note_count, import_s, export_s, goal, save_s, load_s
 
 
-def print_table(rows: list[tuple[str, int, float, float, float]]) -> None:
-    print(f"{'file':<28} {'notes':>7} {'import ms':>10} {'export ms':>10} {'goal ms':>8}  ok")
-    for label, notes, import_s, export_s, goal in rows:
-        ok = "yes" if max(import_s, export_s) <= goal else "NO"
-        print(f"{label:<28} {notes:>7} {import_s * 1e3:>10.1f} {export_s * 1e3:>10.1f} {goal * 1e3:>8.0f}  {ok}")
+def print_table(rows: list[Row]) -> None:
+    print(f"{'file':<28} {'notes':>7} {'import ms':>10} {'export ms':>10} {'goal ms':>8}  ok  "
+          f"{'project save ms':>16} {'project load ms':>16}")
+    for label, notes, import_s, export_s, goal, save_s, load_s in rows:
+        ok = "yes" if max(import_s, export_s) <= goal else "NO "
+        print(f"{label:<28} {notes:>7} {import_s * 1e3:>10.1f} {export_s * 1e3:>10.1f} {goal * 1e3:>8.0f}  {ok}"
+              f" {save_s * 1e3:>16.1f} {load_s * 1e3:>16.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
