@@ -212,6 +212,7 @@ class _ChunkReader:
         overlaps = _Counter()
         duplicates = _Counter()
         orphans = _Counter()
+        spare_offs: dict[int, int] = {}  # note-offs owed to notes an overlap or duplicate already ended
         for tick, status, a, b in events:
             hi = status & 0xF0
             if hi == 0x90 and b:
@@ -225,23 +226,29 @@ class _ChunkReader:
                     sounding[key] = (tick, b, target, False)
                 elif earlier[0] == tick:
                     duplicates.add(1, self._where(a, tick))
+                    spare_offs[key] = spare_offs.get(key, 0) + 1
                     if b > earlier[1]:
                         sounding[key] = (tick, b, earlier[2], earlier[3])
                 else:
                     overlaps.add(1, self._where(a, tick))
+                    spare_offs[key] = spare_offs.get(key, 0) + 1
                     earlier[2].append((earlier[0], a, tick, earlier[1]))
                     sounding[key] = (tick, b, target, True)
             elif hi == 0x80 or hi == 0x90:
                 key = (status & 0x0F) << 7 | a
                 started = sounding.pop(key, None)
                 if started is None:
-                    orphans.add(1, self._where(a, tick))
+                    if spare_offs.get(key):
+                        spare_offs[key] -= 1  # the off of a note already ended: part of that repair
+                    else:
+                        orphans.add(1, self._where(a, tick))
                     continue
                 start, velocity, target, replaced = started
                 if replaced and start == tick:
                     # "on, on, off" at one tick: the off belonged to the note the second on replaced.
                     sounding[key] = (start, velocity, target, False)
                     overlaps.count -= 1
+                    spare_offs[key] -= 1
                     continue
                 target.append((start, a, tick, velocity))
             else:
