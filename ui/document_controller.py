@@ -51,7 +51,7 @@ class DocumentController(QObject):
         super().__init__(parent)
         self.document = Document()
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        self.undo_stack.cleanChanged.connect(self._clean_changed)
         self.document.changed.connect(self.changed.emit)
         self._path: Path | None = None
         self.app_state: dict[str, Any] = {}
@@ -77,6 +77,9 @@ class DocumentController(QObject):
         changes = self.document.apply(edit)
         self.undo_stack.push(EditCommand(self, edit))
         return changes
+
+    def _clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
 
     def _apply(self, edit: Edit) -> None:
         self.document.apply(edit)
