@@ -11,8 +11,8 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from composer.score import Score, Track
-from composer.timing import PPQ, Key, KeyChange, KeyMap, TempoChange, TempoMap, TimeSignature, TimeSignatureMap
-from tests.strategies import notes
+from composer.timing import PPQ
+from tests.strategies import scores
 
 POP909 = Path(__file__).parent / "data" / "pop909"
 POP909_FILES = sorted(POP909.glob("*.mid"))
@@ -107,43 +107,6 @@ def assert_valid_score(score: Score) -> None:
             sounding_until[n.pitch] = n.end
 
 
-_names = st.text(st.characters(min_codepoint=32, max_codepoint=0x24F), min_size=1, max_size=12).filter(str.strip)
-_titles = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=20)
-
-
-@st.composite
-def midi_tracks(draw: st.DrawFn) -> Track:
-    """Valid tracks as a MIDI file holds them: a name, drums on channel 10 and only there."""
-    is_drum = draw(st.booleans())
-    return Track.create(
-        draw(_names),
-        draw(notes(max_notes=60, max_tick=64 * PPQ)),
-        program=draw(st.integers(0, 127)),
-        is_drum=is_drum,
-        channel=9 if is_drum else draw(st.integers(0, 15).filter(lambda c: c != 9)),
-        volume=draw(st.integers(0, 127)),
-        pan=draw(st.integers(0, 127)),
-    )
-
-
-def _ticks(draw: st.DrawFn, max_changes: int) -> list[int]:
-    return [0, *sorted(draw(st.sets(st.integers(1, 64 * PPQ), max_size=max_changes)))]
-
-
-@st.composite
-def midi_scores(draw: st.DrawFn) -> Score:
-    """Valid scores with any tempo, time signature and key a MIDI file can hold."""
-    return Score(
-        tracks=tuple(draw(st.lists(midi_tracks(), max_size=4))),
-        tempo_map=TempoMap(tuple(TempoChange(t, draw(st.integers(1, 0xFFFFFF))) for t in _ticks(draw, 4))),
-        time_signatures=TimeSignatureMap(
-            tuple(
-                TimeSignature(t, draw(st.integers(1, 255)), draw(st.sampled_from([1, 2, 4, 8, 16, 32, 64])))
-                for t in _ticks(draw, 4)
-            )
-        ),
-        key_map=KeyMap(
-            tuple(KeyChange(t, Key(draw(st.integers(-7, 7)), draw(st.booleans()))) for t in _ticks(draw, 3))
-        ),
-        title=draw(_titles),
-    )
+def midi_scores() -> st.SearchStrategy[Score]:
+    """Valid scores with any tempo, time signature, key and name a MIDI file can hold."""
+    return scores(min_tracks=0, midi_extremes=True)
