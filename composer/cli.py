@@ -1,4 +1,4 @@
-"""``composer-cli``: the headless front end (inspect and convert files).
+"""``composer-cli``: the headless front end (inspect, convert and render files).
 
 Exit status: 0 on success, 1 when a file cannot be read or written (the
 message says why), 2 for a usage error.
@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("output", type=Path, help=".mid or .csproj.json")
     convert.add_argument("-q", "--quiet", action="store_true", help="do not print the import report")
     convert.set_defaults(run=_convert)
+    render = sub.add_parser("render", help="render audio (WAV) through the built-in General MIDI synth")
+    render.add_argument("input", type=Path, help="MIDI, MusicXML or project file")
+    render.add_argument("output", type=Path, help=".wav file to write")
+    render.add_argument("--start-bar", type=int, default=1, help="first bar to render (1-based)")
+    render.add_argument("--end-bar", type=int, help="last bar to render (inclusive; default: the end)")
+    render.add_argument("--soundfont", type=Path, help=".sf2/.sf3 SoundFont (default: the bundled GM one)")
+    render.set_defaults(run=_render)
     return parser
 
 
@@ -66,6 +73,39 @@ def _convert(args: argparse.Namespace) -> int:
         print(f"wrote {args.output} ({loaded.score.note_count} notes, {len(loaded.score.tracks)} tracks)",
               file=sys.stderr)
     return 0
+
+
+def _render(args: argparse.Namespace) -> int:
+    from composer.synth import export_wav  # noqa: PLC0415 - numpy and FluidSynth only when rendering
+
+    if args.output.suffix.lower() != ".wav":
+        raise ComposerError(f"{args.output}: audio is written as WAV; name the output .wav")
+    score = load_file(args.input).score
+    sigs = score.time_signatures
+    last_bar = score.bar_count if args.end_bar is None else args.end_bar
+    if not 1 <= args.start_bar <= last_bar:
+        raise ComposerError(f"bars {args.start_bar}..{last_bar} are not a range of this {score.bar_count}-bar piece")
+    start, end = sigs.bar_start(args.start_bar - 1), sigs.bar_start(last_bar)
+    progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    seconds = export_wav(score, args.output, start, end, soundfont=args.soundfont, progress=progress)
+    print(f"\rwrote {args.output} ({seconds:.1f} s of audio)", file=sys.stderr)
+    return 0
+
+
+class _ProgressBar:
+    """A one-line text progress bar for a terminal."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.shown = -1
+
+    def __call__(self, fraction: float) -> None:
+        percent = int(fraction * 100)
+        if percent != self.shown:
+            self.shown = percent
+            filled = percent // 4
+            self.stream.write(f"\rrendering [{'#' * filled}{'.' * (25 - filled)}] {percent:3d}%")
+            self.stream.flush()
 
 
 def summarize(loaded: LoadedFile) -> dict[str, Any]:

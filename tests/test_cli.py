@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,18 @@ def test_missing_file_and_unwritable_output(tmp_path: Path) -> None:
 def test_usage_error_is_status_2() -> None:
     assert cli().returncode == 2
     assert cli("frobnicate").returncode == 2
+
+
+def test_render_writes_a_wav_of_the_chosen_bars(tmp_path: Path) -> None:
+    out = tmp_path / "song.wav"
+    result = cli("render", POP, out, "--start-bar", "2", "--end-bar", "3")
+    assert result.returncode == 0, result.stderr
+    score, _ = read_midi(POP)
+    sigs, tempo = score.time_signatures, score.tempo_map
+    expected = tempo.tick_to_seconds(sigs.bar_start(3)) - tempo.tick_to_seconds(sigs.bar_start(1))
+    with wave.open(str(out)) as w:
+        seconds = w.getnframes() / w.getframerate()
+    assert expected <= seconds <= expected + 1.6  # the range plus the release tail
+    bad = cli("render", POP, tmp_path / "x.wav", "--start-bar", "999")
+    assert bad.returncode == 1 and "not a range" in bad.stderr
+    assert cli("render", POP, tmp_path / "x.mp3").returncode == 1
