@@ -2,8 +2,8 @@
 
 No audio device is needed: the synth is driven sample-accurately by the
 :func:`~composer.performance.performance` events, far faster than real time.
-libfluidsynth is loaded on first use, so the rest of the app works (and says
-why it cannot play) on a machine without it.
+libfluidsynth is loaded on first use (:mod:`composer.fluidsynth_api`), so the
+rest of the app works, and says why it cannot play, on a machine without it.
 """
 
 from __future__ import annotations
@@ -18,19 +18,19 @@ from typing import Any
 
 import numpy as np
 
+from composer import fluidsynth_api as fs
 from composer.atomic_file import write_atomically
 from composer.errors import ComposerError
+from composer.fluidsynth_api import SynthUnavailableError
 from composer.performance import CONTROL, NOTE_OFF, NOTE_ON, PROGRAM, PlayEvent, performance
 from composer.score import DRUM_CHANNEL, Score
+
+__all__ = ["FluidSynth", "OfflineSynth", "RenderCancelled", "SynthUnavailableError", "export_wav", "render_score"]
 
 SAMPLE_RATE = 44_100
 DEFAULT_GAIN = 0.5  # FluidSynth's 0.2 default is quiet; 0.5 leaves headroom for dense songs
 TAIL_SECONDS = 1.5  # let releases and reverb ring out after the last note
 BLOCK = 4096  # frames rendered between progress reports and cancel checks
-
-
-class SynthUnavailableError(ComposerError):
-    """libfluidsynth or the SoundFont cannot be loaded; the message says which and how to fix it."""
 
 
 class RenderCancelled(ComposerError):
@@ -48,56 +48,77 @@ def default_soundfont() -> Path:
         raise SynthUnavailableError("no SoundFont found: install pretty_midi or choose a .sf2 file") from None
 
 
-def _fluidsynth() -> Any:
-    try:
-        import fluidsynth  # noqa: PLC0415 - loaded on demand: the library may be missing
-    except (ImportError, OSError) as exc:
-        raise SynthUnavailableError(
-            f"FluidSynth is not available ({exc}); install libfluidsynth3 (Debian/Ubuntu) or fluidsynth (macOS)"
-        ) from None
-    return fluidsynth
+EXTRA_CHANNELS = 16
+"""Channels 16..31 exist beside the 16 MIDI ones, for auditioning and the metronome, so they
+never disturb a track's program or controllers."""
 
 
-class OfflineSynth:
-    """A FluidSynth instance with a SoundFont loaded, rendering into NumPy arrays."""
+class FluidSynth:
+    """A FluidSynth synth with a GM SoundFont loaded and 32 channels (16 for tracks, 16 spare)."""
 
-    def __init__(self, soundfont: Path | None = None, sample_rate: int = SAMPLE_RATE, gain: float = DEFAULT_GAIN):
-        fluidsynth = _fluidsynth()
+    def __init__(self, soundfont: Path | None = None, sample_rate: int = SAMPLE_RATE, gain: float = DEFAULT_GAIN,
+                 **settings: float | int | str) -> None:
+        self.lib = fs.library()
         self.sample_rate = sample_rate
-        self.soundfont = soundfont or default_soundfont()
-        self._synth = fluidsynth.Synth(gain=gain, samplerate=float(sample_rate))
-        self._sfid = self._synth.sfload(str(self.soundfont))
-        if self._sfid < 0:
+        self.soundfont = Path(soundfont) if soundfont else default_soundfont()
+        self.settings = fs.Settings()
+        self.settings.set("synth.sample-rate", float(sample_rate))
+        self.settings.set("synth.gain", gain)
+        self.settings.set("synth.midi-channels", 16 + EXTRA_CHANNELS)
+        for name, value in settings.items():
+            self.settings.set(name, value)
+        self.ptr = self.lib.new_fluid_synth(self.settings.ptr)
+        if not self.ptr:
+            self.settings.delete()
+            raise SynthUnavailableError("FluidSynth could not create a synthesizer")
+        if not self.soundfont.is_file():
             self.close()
-            raise SynthUnavailableError(f"cannot load the SoundFont {self.soundfont}")
-        for channel in range(16):
-            self._synth.program_select(channel, self._sfid, 128 if channel == DRUM_CHANNEL else 0, 0)
+            raise SynthUnavailableError(f"the SoundFont {self.soundfont} does not exist")
+        self.sfont_id = self.lib.fluid_synth_sfload(self.ptr, str(self.soundfont).encode(), 1)
+        if self.sfont_id < 0:
+            self.close()
+            raise SynthUnavailableError(f"{self.soundfont} is not a SoundFont FluidSynth can load")
+        for channel in range(16 + EXTRA_CHANNELS):
+            self.select(channel, 0, drum=channel % 16 == DRUM_CHANNEL)
+
+    def select(self, channel: int, program: int, drum: bool = False) -> None:
+        """Give ``channel`` a GM program, or the drum kit."""
+        kind = fs.CHANNEL_TYPE_DRUM if drum else fs.CHANNEL_TYPE_MELODIC
+        self.lib.fluid_synth_set_channel_type(self.ptr, channel, kind)
+        self.lib.fluid_synth_program_select(self.ptr, channel, self.sfont_id, 128 if drum else 0, program)
+
+    def send(self, event: PlayEvent) -> None:
+        """Play one event now."""
+        lib, ptr = self.lib, self.ptr
+        if event.kind == NOTE_ON:
+            lib.fluid_synth_noteon(ptr, event.channel, event.a, event.b)
+        elif event.kind == NOTE_OFF:
+            lib.fluid_synth_noteoff(ptr, event.channel, event.a)
+        elif event.kind == PROGRAM:
+            lib.fluid_synth_program_select(ptr, event.channel, self.sfont_id, 0, event.a)
+        elif event.kind == CONTROL:
+            lib.fluid_synth_cc(ptr, event.channel, event.a, event.b)
 
     def close(self) -> None:
-        if self._synth is not None:
-            self._synth.delete()
-            self._synth = None
+        if self.ptr:
+            self.lib.delete_fluid_synth(self.ptr)
+            self.ptr = None
+        self.settings.delete()
 
-    def __enter__(self) -> OfflineSynth:
+    def __enter__(self) -> FluidSynth:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def send(self, event: PlayEvent) -> None:
-        s = self._synth
-        if event.kind == NOTE_ON:
-            s.noteon(event.channel, event.a, event.b)
-        elif event.kind == NOTE_OFF:
-            s.noteoff(event.channel, event.a)
-        elif event.kind == PROGRAM:
-            s.program_select(event.channel, self._sfid, 0, event.a)
-        elif event.kind == CONTROL:
-            s.cc(event.channel, event.a, event.b)
+
+class OfflineSynth(FluidSynth):
+    """Renders into NumPy arrays, sample-accurately, with no audio device."""
 
     def samples(self, frames: int) -> np.ndarray:
         """The next ``frames`` frames as int16 stereo, shape (frames, 2)."""
-        return np.asarray(self._synth.get_samples(frames), dtype=np.int16).reshape(-1, 2)
+        buffer = fs.write_s16_stereo(self.lib, self.ptr, frames)
+        return np.frombuffer(buffer, dtype=np.int16).reshape(-1, 2)
 
     def render(
         self,
