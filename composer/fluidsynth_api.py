@@ -61,7 +61,13 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "fluid_event_program_select": (None, [c_void_p, c_int, c_uint, c_short, c_short]),
     "fluid_event_control_change": (None, [c_void_p, c_int, c_short, c_int]),
     "fluid_event_all_notes_off": (None, [c_void_p, c_int]),
+    "fluid_event_timer": (None, [c_void_p, c_void_p]),
+    "fluid_sequencer_register_client": (c_short, [c_void_p, c_char_p, c_void_p, c_void_p]),
+    "fluid_settings_getint": (c_int, [c_void_p, c_char_p, ctypes.POINTER(c_int)]),
 }
+
+SEQUENCER_CALLBACK = ctypes.CFUNCTYPE(None, c_uint, c_void_p, c_void_p, c_void_p)
+"""void callback(unsigned int time, fluid_event_t *event, fluid_sequencer_t *seq, void *data)"""
 
 
 @cache
@@ -104,6 +110,11 @@ class Settings:
         if ok != FLUID_OK:
             raise SynthUnavailableError(f"FluidSynth refused the setting {name} = {value!r}")
 
+    def get_int(self, name: str) -> int:
+        value = c_int()
+        self.lib.fluid_settings_getint(self.ptr, name.encode(), ctypes.byref(value))
+        return value.value
+
     def delete(self) -> None:
         if self.ptr:
             self.lib.delete_fluid_settings(self.ptr)
@@ -120,6 +131,7 @@ def write_s16_stereo(lib: Any, synth: int, frames: int) -> ctypes.Array[c_int16]
 __all__ = [
     "CHANNEL_TYPE_DRUM",
     "CHANNEL_TYPE_MELODIC",
+    "SEQUENCER_CALLBACK",
     "Settings",
     "SynthUnavailableError",
     "library",
