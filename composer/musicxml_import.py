@@ -79,6 +79,18 @@ def read_musicxml(path: str | os.PathLike[str]) -> tuple[Score, ImportReport]:
     return score, report
 
 
+def score_from_music21(parsed: Any, source: str) -> tuple[Score, ImportReport]:
+    """A Score from an already parsed music21 score (e.g. one tune of an ABC book in the corpus
+    builder); MusicXmlError when it holds no notes or cannot be walked."""
+    report = ImportReport(source=source)
+    try:
+        return _ScoreBuilder(parsed, Path(source), report).build(), report
+    except MusicXmlError:
+        raise
+    except Exception as exc:  # same rule as read_musicxml: a bad piece is an error, not a crash
+        raise MusicXmlError(f"cannot interpret the piece ({type(exc).__name__}: {exc})", source) from exc
+
+
 def _parse(path: Path, report: ImportReport) -> Any:
     """music21's parse, with every failure turned into one clear error."""
     import music21  # slow import: only when a file is actually read

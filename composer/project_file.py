@@ -56,7 +56,7 @@ def save_project(path: str | os.PathLike[str], project: Project) -> None:
 
 def dumps_project(project: Project) -> str:
     """The project as JSON text, one note per line so files diff well."""
-    doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "score": _score_json(project.score)}
+    doc = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "score": score_to_json(project.score)}
     doc["app_state"] = project.app_state
     rows: list[str] = []
     for track in doc["score"]["tracks"]:
@@ -68,7 +68,8 @@ def dumps_project(project: Project) -> str:
     return text + "\n"
 
 
-def _score_json(score: Score) -> Json:
+def score_to_json(score: Score) -> Json:
+    """The score as the plain JSON data of a project file's ``score`` field."""
     return {
         "title": score.title,
         "ppq": PPQ,
@@ -128,6 +129,17 @@ def loads_project(text: str) -> Project:
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise ProjectFileError(f"damaged project file: {reader.where}: {_reason(exc)}") from None
     return Project(score, app_state)
+
+
+def score_from_json(data: Json) -> Score:
+    """A score from a project file's ``score`` data (current format); ProjectFileError if invalid."""
+    reader = _Reader()
+    try:
+        return reader.score(data)
+    except _Bad as exc:
+        raise ProjectFileError(f"invalid score: {exc}") from None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ProjectFileError(f"invalid score: {reader.where}: {_reason(exc)}") from None
 
 
 def _reason(exc: BaseException) -> str:
