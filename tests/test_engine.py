@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from composer.score import Note, Score, Track
 from composer.timing import PPQ, TimeSignature, TimeSignatureMap
 from composer.tokens import Vocabulary, Window
-from models.engine import CandidateRestarted, Cancelled, CellDone, Engine, Sampling
+from models.engine import Cancelled, CandidateRestarted, CellDone, Engine, Sampling
 from models.transformer import ModelConfig, MusicTransformer
 
 VOCAB = Vocabulary()
@@ -49,7 +49,7 @@ def test_samples_always_decode_to_valid_notes(engine: Engine, seed: int, drums: 
     assert len(candidates) == 2
     for candidate in candidates:
         assert set(candidate.cells) == set(window.fill)
-        for (track_id, bar), notes in candidate.cells.items():
+        for (_track_id, bar), notes in candidate.cells.items():
             start, end = window.bar_ticks(bar)
             assert len(notes) <= 48
             for n in notes:
