@@ -1,0 +1,178 @@
+"""The assistant API the app and the CLI share: fill, vary, restyle and continue a region.
+
+Each operation turns (score, region, options) into a :class:`~composer.tokens.Window`
+(the region's cells to write, the bars around them as context, the controls that
+say what the new bars should keep) and runs the engine. Events stream out as
+bars are written; the final event holds every candidate as notes per track,
+ready for :meth:`composer.region.Region.put`.
+
+Keeping things under restyle maps onto the model's controls: harmony -> the
+chord of each beat, rhythm -> the onsets, range -> the pitch range, contour ->
+onsets and pitch range of each bar (a coarse outline of the melody's shape).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+
+from composer.region import Region
+from composer.score import Note, Score
+from composer.tokens import BarControls, Window, encode_context, measure_controls
+from models.engine import Candidate, CandidateRestarted, CellDone, Engine, Sampling
+
+CONTEXT_BARS = 8
+KEEP_OPTIONS = ("harmony", "rhythm", "contour", "range")
+FILL_TOKEN_BUDGET = 160  # tokens reserved per bar to be written
+
+
+@dataclass(frozen=True)
+class Options:
+    """What every operation takes: how many candidates, the seed and the sampling temperature."""
+
+    n: int = 4
+    seed: int = 0
+    temperature: float = 1.0
+    top_p: float = 0.95
+    style: str | None = None
+
+
+@dataclass
+class Result:
+    """The candidates of one request, as notes per track id (absolute ticks)."""
+
+    candidates: list[dict[int, list[Note]]]
+    fingerprints: list[tuple]
+
+
+Event = CellDone | CandidateRestarted | Result
+
+
+class Assistant:
+    def __init__(self, engine: Engine, context_bars: int = CONTEXT_BARS) -> None:
+        self.engine = engine
+        self.context_bars = context_bars
+
+    @property
+    def styles(self) -> tuple[str, ...]:
+        return self.engine.vocab.styles
+
+    # operations ----------------------------------------------------------------------------------
+
+    def fill(self, score: Score, region: Region, options: Options = Options(), controls: BarControls | None = None,
+             cancel: threading.Event | None = None, avoid: set[tuple] | None = None) -> Iterator[Event]:
+        """New bars in the region, following ``controls`` (all optional) in every bar."""
+        cells = _cells(region)
+        window = self._window(score, region, cells, options.style, {c: controls or BarControls() for c in cells})
+        return self._run(window, options, cancel, avoid)
+
+    def vary(self, score: Score, region: Region, amount: float = 0.5, options: Options = Options(),
+             cancel: threading.Event | None = None, avoid: set[tuple] | None = None) -> Iterator[Event]:
+        """Variations of the region's bars: at ``amount`` 0 nearly every control of the original is
+        kept (rhythm included); at 1 nearly none."""
+        rng = random.Random(options.seed)
+        cells = _cells(region)
+        measured = self._measured(score, cells)
+        controls = {c: _loosen(m, amount, rng) for c, m in measured.items()}
+        window = self._window(score, region, cells, options.style, controls)
+        return self._run(window, options, cancel, avoid)
+
+    def restyle(self, score: Score, region: Region, style: str, keep: Iterable[str] = ("harmony",),
+                options: Options = Options(), cancel: threading.Event | None = None,
+                avoid: set[tuple] | None = None) -> Iterator[Event]:
+        """The region rewritten in ``style``, keeping what ``keep`` names (see KEEP_OPTIONS)."""
+        keep = set(keep)
+        unknown = keep - set(KEEP_OPTIONS)
+        if unknown:
+            raise ValueError(f"cannot keep {sorted(unknown)}; choose from {KEEP_OPTIONS}")
+        if style not in self.styles:
+            raise ValueError(f"unknown style {style!r}; this model knows {', '.join(self.styles)}")
+        cells = _cells(region)
+        controls = {c: _kept(m, keep) for c, m in self._measured(score, cells).items()}
+        window = self._window(score, region, cells, style, controls)
+        return self._run(window, replace(options, style=style), cancel, avoid)
+
+    def continue_(self, score: Score, track_ids: Iterable[int], bars: int, options: Options = Options(),
+                  controls: BarControls | None = None, cancel: threading.Event | None = None,
+                  avoid: set[tuple] | None = None) -> Iterator[Event]:
+        """``bars`` new bars after the end of the music, for the given tracks."""
+        start = score.bar_count if score.end_tick else 0
+        return self.fill(score, Region(tuple(track_ids), start, start + bars), options, controls, cancel, avoid)
+
+    # machinery ---------------------------------------------------------------------------------
+
+    def _measured(self, score: Score, cells: list[tuple[int, int]]) -> dict[tuple[int, int], BarControls]:
+        sigs = score.time_signatures
+        out = {}
+        for track_id, bar in cells:
+            start, end = sigs.bar_range(bar)
+            notes = score.track(track_id).starting_in(start, end)
+            harmony = [n for t in score.tracks if not t.is_drum for n in t.sounding_in(start, end)]
+            out[(track_id, bar)] = measure_controls(notes, (start, end), sigs.at(start).beat_ticks, harmony)
+        return out
+
+    def _window(self, score: Score, region: Region, cells: list[tuple[int, int]], style: str | None,
+                controls: dict[tuple[int, int], BarControls]) -> Window:
+        """The region's cells with as much context around them as the model's length allows."""
+        if style is not None and style not in self.styles:
+            raise ValueError(f"unknown style {style!r}; this model knows {', '.join(self.styles)}")
+        max_len = self.engine.model.config.max_len
+        budget = max_len - FILL_TOKEN_BUDGET * len(cells) - sum(len(c.tokens()) for c in controls.values())
+        others = [t.id for t in score.tracks if t.id not in region.track_ids]
+        last_bar = max(score.bar_count, region.end_bar)
+        for context in range(self.context_bars, -1, -1):
+            for extra in range(len(others), -1, -1):
+                track_ids = tuple(t.id for t in score.tracks if t.id in region.track_ids or t.id in others[:extra])
+                start = max(region.start_bar - context, 0)
+                end = min(region.end_bar + context, last_bar)
+                window = Window(score, track_ids, start, end, frozenset(cells), style, controls)
+                if len(encode_context(window)) <= budget:
+                    return window
+        raise ValueError("the selection is too large for the model: select fewer bars or tracks")
+
+    def _run(self, window: Window, options: Options, cancel: threading.Event | None,
+             avoid: set[tuple] | None) -> Iterator[Event]:
+        sampling = Sampling(options.temperature, options.top_p, options.seed)
+        for event in self.engine.generate(window, options.n, sampling, cancel, avoid):
+            if isinstance(event, list):
+                yield _result(event)
+            else:
+                yield event
+
+
+def _cells(region: Region) -> list[tuple[int, int]]:
+    return [(t, b) for t in region.track_ids for b in range(region.start_bar, region.end_bar)]
+
+
+def _result(candidates: list[Candidate]) -> Result:
+    out = []
+    for candidate in candidates:
+        by_track: dict[int, list[Note]] = {}
+        for (track_id, _bar), notes in sorted(candidate.cells.items()):
+            by_track.setdefault(track_id, []).extend(notes)
+        out.append(by_track)
+    return Result(out, [c.fingerprint() for c in candidates])
+
+
+def _loosen(measured: BarControls, amount: float, rng: random.Random) -> BarControls:
+    """Drop each measured control with probability ``amount``; keep-rhythm only for small amounts."""
+    def keep() -> bool:
+        return rng.random() >= amount
+
+    return BarControls(
+        density=measured.density if keep() else None,
+        polyphony=measured.polyphony if keep() else None,
+        pitch_range=measured.pitch_range if keep() else None,
+        chords=measured.chords if keep() else None,
+        onsets=measured.onsets if amount < 0.35 and keep() else None,
+    )
+
+
+def _kept(measured: BarControls, keep: set[str]) -> BarControls:
+    return BarControls(
+        chords=measured.chords if "harmony" in keep else None,
+        onsets=measured.onsets if keep & {"rhythm", "contour"} else None,
+        pitch_range=measured.pitch_range if keep & {"range", "contour"} else None,
+    )

@@ -1,0 +1,98 @@
+"""The assistant API with a small random model: every operation returns notes inside the region,
+on its tracks and bars, in any meter; options map onto the model's controls."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from composer.region import Region
+from composer.score import Note, Score, Track
+from composer.timing import PPQ, TimeSignature, TimeSignatureMap
+from composer.tokens import Vocabulary, Window
+from models.assistant import Assistant, Options, Result
+from models.engine import CellDone, Engine
+from models.transformer import ModelConfig, MusicTransformer
+
+VOCAB = Vocabulary()
+
+
+@pytest.fixture(scope="module")
+def assistant() -> Assistant:
+    torch.manual_seed(2)
+    model = MusicTransformer(ModelConfig(len(VOCAB), n_layer=2, n_head=2, d_model=32, max_len=1024))
+    return Assistant(Engine(model, VOCAB))
+
+
+def _score() -> Score:
+    sigs = TimeSignatureMap((TimeSignature(0, 4, 4), TimeSignature(8 * PPQ, 3, 4)))
+    melody = Track.create("Melody", [Note.create(67 + i % 5, i * PPQ, PPQ) for i in range(26)], program=73)
+    chords = Track.create("Chords", [Note.create(p, i * 2 * PPQ, 2 * PPQ) for i in range(13) for p in (48, 52, 55)])
+    return Score(tracks=(melody, chords), time_signatures=sigs)
+
+
+def _result(events: list) -> Result:
+    assert isinstance(events[-1], Result)
+    return events[-1]
+
+
+def _check(score: Score, region: Region, result: Result, n: int) -> None:
+    start, end = region.ticks(score)
+    assert len(result.candidates) == n
+    for candidate in result.candidates:
+        assert set(candidate) <= set(region.track_ids)
+        for notes in candidate.values():
+            assert all(start <= note.start < end for note in notes)
+
+
+@pytest.mark.parametrize("operation", ["fill", "vary", "restyle"])
+def test_operations_stay_in_the_region(assistant: Assistant, operation: str) -> None:
+    score = _score()
+    region = Region((score.tracks[0].id,), 2, 4)  # one 4/4 bar and one 3/4 bar
+    options = Options(n=2, seed=5)
+    if operation == "fill":
+        events = list(assistant.fill(score, region, options))
+    elif operation == "vary":
+        events = list(assistant.vary(score, region, 0.3, options))
+    else:
+        events = list(assistant.restyle(score, region, "folk", ("harmony", "rhythm"), options))
+    cells = {(e.candidate, e.cell) for e in events if isinstance(e, CellDone)}
+    assert cells == {(c, (score.tracks[0].id, b)) for c in range(2) for b in (2, 3)}
+    _check(score, region, _result(events), 2)
+
+
+def test_continue_writes_after_the_end(assistant: Assistant) -> None:
+    score = _score()
+    result = _result(list(assistant.continue_(score, [score.tracks[1].id], 2, Options(n=1))))
+    start = score.time_signatures.bar_start(score.bar_count)
+    assert all(n.start >= start for notes in result.candidates[0].values() for n in notes)
+
+
+def test_restyle_maps_keep_switches_to_controls(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[Window] = []
+
+    def capture(window: Window, *args: object, **kw: object):  # noqa: ANN202
+        seen.append(window)
+        yield []
+
+    monkeypatch.setattr(assistant.engine, "generate", capture)
+    score = _score()
+    region = Region((score.tracks[0].id,), 0, 2)
+    list(assistant.restyle(score, region, "pop", ("harmony",)))
+    list(assistant.restyle(score, region, "pop", ("rhythm", "range")))
+    harmony, rhythm = (list(w.controls.values())[0] for w in seen)
+    assert harmony.chords is not None and harmony.onsets is None and harmony.pitch_range is None
+    assert rhythm.chords is None and rhythm.onsets and rhythm.pitch_range == (67, 70)
+    assert seen[0].style == "pop" and seen[0].start_bar == 0 and seen[0].end_bar > 2  # context after the region
+    with pytest.raises(ValueError, match="unknown style"):
+        list(assistant.restyle(score, region, "dubstep"))
+    with pytest.raises(ValueError, match="cannot keep"):
+        list(assistant.restyle(score, region, "pop", ("tempo",)))
+
+
+def test_regenerate_avoids_earlier_candidates(assistant: Assistant) -> None:
+    score = _score()
+    region = Region((score.tracks[0].id,), 1, 2)
+    first = _result(list(assistant.fill(score, region, Options(n=2, seed=1))))
+    second = _result(list(assistant.fill(score, region, Options(n=2, seed=1), avoid=set(first.fingerprints))))
+    assert not set(first.fingerprints) & set(second.fingerprints)
