@@ -156,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-every", type=int, default=250)
     parser.add_argument("--max-minutes", type=float, default=0, help="stop (after saving) when this time is up")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init-from", type=Path, help="start a new run from these weights (e.g. the shipped model)")
     args = parser.parse_args(argv)
 
     distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
@@ -185,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.1)
     run = Run(args.out)
     step = 0
+    if args.init_from and not run.exists():
+        loaded, _, _ = checkpoint.load(args.init_from, device)
+        if loaded.config != config:
+            raise SystemExit(f"{args.init_from} is a {loaded.config} model, not --size {args.size}")
+        model.load_state_dict(loaded.state_dict())
     if run.exists():
         loaded, _, info = checkpoint.load(run.stem, device)
         if loaded.config != config:
