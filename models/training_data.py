@@ -38,7 +38,8 @@ def gridded(score: Score) -> Score:
 
 
 class WindowSampler:
-    """Draws tokenised training examples; styles are drawn uniformly so small ones are heard."""
+    """Draws tokenised training examples; a style is drawn with weight sqrt(its pieces), so small
+    styles are heard more than their share without one tiny collection being memorised."""
 
     def __init__(self, pieces: Sequence[Piece], vocab: Vocabulary, config: SamplerConfig = SamplerConfig()) -> None:
         self.vocab = vocab
@@ -50,11 +51,12 @@ class WindowSampler:
         self.styles = sorted(self.by_style)
         if not self.styles:
             raise ValueError("no pieces of the vocabulary's styles to train on")
+        self.weights = [len(self.by_style[s]) ** 0.5 for s in self.styles]
 
     def sample(self, rng: random.Random) -> list[int]:
         """One example's token ids, at most ``max_len`` long."""
         for _ in range(20):
-            style = rng.choice(self.styles)
+            style = rng.choices(self.styles, self.weights)[0]
             piece = rng.choice(self.by_style[style])
             tokens = self._example(piece, rng)
             if tokens is not None:
