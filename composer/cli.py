@@ -22,7 +22,12 @@ from composer.score_files import LoadedFile, load_file, save_file
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser, _ = make_parser()
+    return run(parser.parse_args(argv))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run a parsed command; a file or model problem is a message and status 1, never a traceback."""
     try:
         return int(args.run(args))
     except ComposerError as exc:
@@ -33,7 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _parser() -> argparse.ArgumentParser:
+def make_parser() -> tuple[argparse.ArgumentParser, Any]:
+    """The parser and its sub-command group, which models.cli extends with the AI commands."""
     parser = argparse.ArgumentParser(prog="composer-cli", description="Composer Studio on the command line.")
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
     info = sub.add_parser("info", help="show tracks, instruments, bars, tempo, key and notes of a file")
@@ -52,7 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--end-bar", type=int, help="last bar to render (inclusive; default: the end)")
     render.add_argument("--soundfont", type=Path, help=".sf2/.sf3 SoundFont (default: the bundled GM one)")
     render.set_defaults(run=_render)
-    return parser
+    return parser, sub
 
 
 def _info(args: argparse.Namespace) -> int:

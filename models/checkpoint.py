@@ -16,6 +16,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from composer.atomic_file import write_atomically
+from composer.errors import ComposerError
 from composer.tokens import Vocabulary
 from models.transformer import ModelConfig, MusicTransformer
 
@@ -23,7 +24,7 @@ FORMAT = "composer-studio-model"
 VERSION = 1
 
 
-class CheckpointError(Exception):
+class CheckpointError(ComposerError):
     """A checkpoint is missing, damaged, or made for another vocabulary; the message says which."""
 
 
