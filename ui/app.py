@@ -1,23 +1,24 @@
-"""Entry point of the desktop app: ``composer-studio``.
+"""Entry point of the desktop app: ``composer-studio [FILE]``.
 
-First step of the editor: a window that loads the bundled demo song and lists its
-tracks read-only. The piano roll, playback and the assistant replace the list later;
-the loading path (package data -> MIDI importer -> Score) is the one they will use.
+Start-up stays light: only Qt, the composer core and the window's own modules are
+imported here (no torch, no music21: MusicXML import loads music21 on the worker
+thread when a MusicXML file is opened). The window shows first; the song (the file
+given on the command line, else the bundled demo) is read on the worker thread.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMainWindow, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import QApplication
 
-from composer.general_midi import instrument_name
-from composer.score import Score, Track
-
-APP_NAME = "Composer Studio"
-COLUMNS = ("Track", "Instrument", "Notes", "Bars")
+from ui.file_ops import Prompts
+from ui.mainwindow import APP_NAME, MainWindow
+from ui.settings import APPLICATION, ORGANISATION, Settings
 
 
 def demo_path() -> Path:
@@ -25,66 +26,48 @@ def demo_path() -> Path:
     return Path(str(resources.files("resources") / "demo" / "demo.mid"))
 
 
-def load_demo() -> Score:
-    """Read the demo song with the project's MIDI importer."""
-    # Imported here, not at the top: the importer is a separate module and the window
-    # should still open (with an error shown) if loading fails.
-    from composer.midi_import import read_midi
-
-    score, _report = read_midi(demo_path())
-    return score
+def parse_args(arguments: Sequence[str]) -> argparse.Namespace:
+    """The command line after Qt took its own options (-platform, -style, ...)."""
+    parser = argparse.ArgumentParser(prog="composer-studio", description=f"{APP_NAME}: compose with a piano roll.")
+    parser.add_argument("file", nargs="?", type=Path, help="a project (.csproj.json), MIDI or MusicXML file to open")
+    args, _unknown = parser.parse_known_args(list(arguments))
+    return args
 
 
-def bars_with_notes(score: Score, track: Track) -> int:
-    """How many bars of the score the track sounds in (a held note counts in every bar it crosses)."""
-    bar_at = score.time_signatures.bar_at
-    bars: set[int] = set()
-    for note in track.notes:
-        bars.update(range(bar_at(note.start), bar_at(note.end - 1) + 1))
-    return len(bars)
+def application(argv: list[str]) -> tuple[QApplication, list[str]]:
+    """The QApplication (the running one if there is one), named for QSettings and the title bar,
+    and our own arguments: ``argv`` without the program and the options Qt took (-platform, ...)."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APP_NAME)
+    return app, (argv[1:] if existing is not None else app.arguments()[1:])
 
 
-def track_rows(score: Score) -> list[tuple[str, str, str, str]]:
-    """One row of text per track: name, instrument, note count, bars with notes."""
-    return [
-        (t.name, instrument_name(t.program, t.is_drum), str(len(t.notes)), str(bars_with_notes(score, t)))
-        for t in score.tracks
-    ]
+def start(
+    argv: Sequence[str] | None = None, settings: Settings | None = None, prompts: Prompts | None = None
+) -> tuple[QApplication, MainWindow]:
+    """Create and show the window, restore its settings and start reading the song.
 
-
-class MainWindow(QMainWindow):
-    """The main window; for now a read-only track list of one score."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setWindowTitle(APP_NAME)
-        self.resize(720, 360)
-        self.tracks = QTreeWidget(self)
-        self.tracks.setHeaderLabels(COLUMNS)
-        self.tracks.setRootIsDecorated(False)
-        self.setCentralWidget(self.tracks)
-
-    def show_score(self, score: Score) -> None:
-        self.tracks.clear()
-        for row in track_rows(score):
-            self.tracks.addTopLevelItem(QTreeWidgetItem(list(row)))
-        for column in range(len(COLUMNS)):
-            self.tracks.resizeColumnToContents(column)
-        self.statusBar().showMessage(f"{len(score.tracks)} tracks, {score.note_count} notes, {score.bar_count} bars")
-
-    def show_error(self, message: str) -> None:
-        self.statusBar().showMessage(message)
-
-
-def main() -> int:
-    app = QApplication.instance() or QApplication(sys.argv)
-    app.setApplicationName(APP_NAME)
-    window = MainWindow()
-    try:
-        window.show_score(load_demo())
-    except Exception as exc:  # any load failure is shown; the window still opens
-        window.show_error(f"Could not load the demo song: {exc}")
+    ``settings`` and ``prompts`` default to the user's settings and real dialogs (tests pass their own).
+    """
+    app, arguments = application(list(sys.argv if argv is None else argv))
+    args = parse_args(arguments)
+    settings = settings if settings is not None else Settings()
+    window = MainWindow(settings, prompts)
+    window.restore_settings()
     window.show()
+    if args.file is not None:
+        window.file_ops.open_path(args.file, confirm=False)
+    else:
+        window.open_demo(demo_path())
+    settings.first_start_done = True
+    return app, window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    app, _window = start(argv)
     return app.exec()
 
 
