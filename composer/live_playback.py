@@ -69,7 +69,7 @@ class LivePlayer:
         if not self.driver:
             self.synth.close()
             raise SynthUnavailableError(f"no audio output could be opened (driver {driver or 'default'}); "
-                                        "check the audio device in Settings")
+                                        "check the audio output in Edit > Preferences")
         self.output_latency = period_size * periods / SAMPLE_RATE
         self.seq = self.lib.new_fluid_sequencer2(0)  # 0: time follows the audio rendered, not the system clock
         self.dest = self.lib.fluid_sequencer_register_fluidsynth(self.seq, self.synth.ptr)

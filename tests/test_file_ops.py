@@ -39,6 +39,8 @@ class FakePrompts:
     reports: list[tuple[str, list[str]]] = field(default_factory=list)
     asked_save: list[str] = field(default_factory=list)
     suggested: list[Path] = field(default_factory=list)
+    choices: list[int | None] = field(default_factory=list)  # answers to choose(), in order
+    asked_choices: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def error(self, title: str, text: str) -> None:
         self.errors.append((title, text))
@@ -56,6 +58,10 @@ class FakePrompts:
 
     def import_report(self, name: str, lines: list[str]) -> None:
         self.reports.append((name, lines))
+
+    def choose(self, title: str, text: str, options: list[str]) -> int | None:
+        self.asked_choices.append((text, options))
+        return self.choices.pop(0)
 
 
 @dataclass

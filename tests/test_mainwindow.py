@@ -29,8 +29,9 @@ from ui.dialogs.meter_dialog import MeterDialog
 from ui.dialogs.shortcuts_dialog import ShortcutsDialog
 from ui.editor_state import Tool
 from ui.file_ops import QtPrompts, SaveChoice
-from ui.mainwindow import NOT_PLAYING, MainWindow
-from ui.settings import Settings
+from ui.mainwindow import MainWindow
+from ui.playback.transport import TransportState
+from ui.settings import AudioOutput, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,7 +52,10 @@ def _show(qtbot: QtBot, window: MainWindow) -> MainWindow:
 
 @pytest.fixture
 def window(qtbot: QtBot, tmp_path: Path) -> MainWindow:
-    w = _show(qtbot, MainWindow(Settings.at_path(tmp_path / "settings.ini"), FakePrompts()))
+    settings = Settings.at_path(tmp_path / "settings.ini")
+    # FluidSynth's file driver plays in real time into a WAV: the same on every machine, no sound card used.
+    settings.audio_output = AudioOutput(driver="file", device=str(tmp_path / "heard.wav"))
+    w = _show(qtbot, MainWindow(settings, FakePrompts()))
     yield w
     prompts(w).choice = SaveChoice.DISCARD  # let the teardown close it
 
@@ -100,7 +104,9 @@ def test_action_table_is_complete_and_free_of_clashes(qapp: QApplication) -> Non
                 "export_midi": "Ctrl+E", "quit": "Ctrl+Q", "undo": "Ctrl+Z", "redo": "Ctrl+Y", "cut": "Ctrl+X",
                 "copy": "Ctrl+C", "paste": "Ctrl+V", "duplicate": "Ctrl+D", "delete": "Del", "select_all": "Ctrl+A",
                 "quantize": "Q", "zoom_in": "+", "zoom_out": "-", "zoom_fit": "Ctrl+0", "tool_draw": "1",
-                "tool_select": "2", "tool_erase": "3", "play": "Space", "shortcuts": "F1", "octave_up": "Ctrl+Up"}
+                "tool_select": "2", "tool_erase": "3", "play": "Space", "shortcuts": "F1", "octave_up": "Ctrl+Up",
+                "stop": "Ctrl+Space", "loop": "L", "play_region": "Shift+Space", "export_audio": "Ctrl+Shift+E",
+                "preferences": "Ctrl+,"}
     by_id = {s.id: s for s in ACTIONS}
     for action_id, sequence in expected.items():
         assert QKeySequence(sequence) in shortcuts(by_id[action_id]), action_id
@@ -191,10 +197,13 @@ def test_tool_and_snap_follow_keys_menus_and_state(qtbot: QtBot, window: MainWin
     assert window.actions["tool_select"].isChecked() and not window.actions["tool_erase"].isChecked()
 
 
-def test_space_says_playback_is_not_there_yet(qtbot: QtBot, window: MainWindow) -> None:
+def test_space_plays_and_pauses(qtbot: QtBot, window: MainWindow) -> None:
     load(window, small_score())
+    qtbot.waitUntil(lambda: window.transport.state is TransportState.STOPPED, timeout=5000)
     key(qtbot, window, "Space")
-    assert window.statusBar().currentMessage() == NOT_PLAYING
+    assert window.transport.state is TransportState.PLAYING and window.actions["play"].isChecked()
+    key(qtbot, window, "Space")
+    assert window.transport.state is TransportState.PAUSED and not window.actions["play"].isChecked()
     assert window.controller.undo_stack.count() == 0
 
 

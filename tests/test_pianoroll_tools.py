@@ -349,3 +349,16 @@ def test_clicking_a_note_auditions_its_pitch(qtbot: QtBot, notes: list[Note]) ->
     with qtbot.waitSignal(roll.canvas.note_auditioned) as blocker:
         qtbot.mouseClick(roll.canvas, LEFT, NONE, at(2 * PPQ + 100, 67))
     assert blocker.args == [67, 100]
+
+
+def test_dragging_a_note_up_auditions_each_new_pitch(qtbot: QtBot, notes: list[Note]) -> None:
+    roll = Roll(qtbot, notes, Tool.SELECT)
+    heard: list[tuple[int, int]] = []
+    roll.canvas.note_auditioned.connect(lambda pitch, velocity: heard.append((pitch, velocity)))
+    start = at(PPQ + 100, 64)
+    qtbot.mousePress(roll.canvas, LEFT, NONE, start)
+    for pitch in (64, 65, 66, 66, 67):  # sideways first (no new pitch), then three rows up
+        qtbot.mouseMove(roll.canvas, QPoint(start.x() + 6, at(0, pitch).y()))
+    qtbot.mouseRelease(roll.canvas, LEFT, NONE, QPoint(start.x() + 6, at(0, 67).y()))
+    assert heard == [(64, 90), (65, 90), (66, 90), (67, 90)]  # the press, then each row once
+    assert roll.note(notes[1].id).pitch == 67

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QByteArray, QSettings
 
 from composer.grid import Grid
-from ui.settings import APPLICATION, MAX_RECENT, ORGANISATION, Settings
+from ui.settings import APPLICATION, MAX_RECENT, ORGANISATION, AudioOutput, Settings
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +36,7 @@ def test_every_value_survives_a_round_trip(tmp_path: Path) -> None:
     settings.first_start_done = True
     settings.grid = Grid(8, triplet=True)
     settings.set_panel_visible("history", False)
+    settings.audio_output = AudioOutput(tmp_path / "gm.sf2", "file", str(tmp_path / "out.wav"))
     settings.sync()
 
     again = Settings.at_path(ini)
@@ -46,6 +47,9 @@ def test_every_value_survives_a_round_trip(tmp_path: Path) -> None:
     assert again.first_start_done is True
     assert again.grid == Grid(8, triplet=True)
     assert again.panel_visible("history") is False and again.panel_visible("tracks") is True
+    assert again.audio_output == AudioOutput(tmp_path / "gm.sf2", "file", str(tmp_path / "out.wav"))
+    again.audio_output = AudioOutput()  # back to the defaults: the keys are removed
+    assert Settings.at_path(ini).audio_output == AudioOutput()
 
 
 def test_defaults_when_empty_or_damaged(tmp_path: Path) -> None:
@@ -57,6 +61,7 @@ def test_defaults_when_empty_or_damaged(tmp_path: Path) -> None:
     assert settings.recent_files == []
     assert settings.window_geometry is None and settings.window_state is None
     assert settings.first_start_done is False
+    assert settings.audio_output == AudioOutput()
 
 
 def test_recent_files_newest_first_unique_capped_and_pruned(tmp_path: Path) -> None:

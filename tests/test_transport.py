@@ -8,6 +8,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from composer import edits as ed
+from composer.live_playback import PlayRequest
 from composer.score import Note, Score, Track
 from composer.timing import PPQ, TempoMap
 from ui.document_controller import DocumentController
@@ -90,3 +91,51 @@ def test_unavailable_audio_is_reported_not_fatal(qtbot: QtBot) -> None:
     transport.toggle()
     transport.audition(60)
     assert transport.state == TransportState.UNAVAILABLE
+
+
+class FakePlayer:
+    """Stands in for LivePlayer: records which output it was opened on and whether it was closed."""
+
+    made: list[FakePlayer] = []
+
+    def __init__(self, soundfont: Path | None, driver: str | None, device: str | None) -> None:
+        self.device = device
+        self.closed = False
+        FakePlayer.made.append(self)
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_reopening_and_closing_release_every_player_but_the_latest(qtbot: QtBot, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setattr("ui.playback.transport.LivePlayer", FakePlayer)
+    FakePlayer.made = []
+    transport = Transport(DocumentController(), EditorState())
+    transport.open(device="a")
+    transport.open(device="b")  # the user chose another output before the first one was open
+    qtbot.waitUntil(lambda: transport.player is not None and transport.player.device == "b", timeout=5000)
+    assert transport.state == TransportState.STOPPED
+    qtbot.waitUntil(lambda: len(FakePlayer.made) == 2 and FakePlayer.made[0].closed, timeout=5000)
+    transport.open(device="c")  # reopening releases the open player at once
+    assert FakePlayer.made[1].closed and transport.player is None
+    transport.close()  # the window closed while "c" was still opening: it is closed on arrival
+    qtbot.waitUntil(lambda: len(FakePlayer.made) == 3 and FakePlayer.made[2].closed, timeout=5000)
+    assert transport.player is None
+
+
+def test_options_changed_while_playing_are_heard_at_once(transport: Transport, monkeypatch) -> None:  # noqa: ANN001
+    assert transport.player is not None
+    requests: list[PlayRequest] = []
+    monkeypatch.setattr(transport.player, "play", lambda _score, request: requests.append(request))
+    transport.set_metronome(True)  # stopped: only remembered
+    assert requests == [] and transport.metronome
+    transport.play()
+    transport.editor.set_loop((PPQ, 2 * PPQ))
+    transport.set_loop_enabled(False)
+    transport.set_metronome(False)
+    assert [(r.metronome, r.loop) for r in requests] == [
+        (True, None), (True, (PPQ, 2 * PPQ)), (True, None), (False, None)]
+    transport.stop()

@@ -79,6 +79,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "Read a MIDI or MusicXML file into a new project", separator_before=True),
     ActionSpec("export_midi", "&Export MIDI...", "File", ("Ctrl+E",), None,
                "Write the song as a standard MIDI file; the project keeps its own file"),
+    ActionSpec("export_audio", "Export &Audio...", "File", ("Ctrl+Shift+E",), None,
+               "Render the song, or the loop range, to a WAV file"),
     ActionSpec("quit", "&Quit", "File", ("Ctrl+Q",), Key.Quit, "Close the window", separator_before=True),
     # Edit
     ActionSpec("undo", "&Undo", "Edit", ("Ctrl+Z",), Key.Undo, "Undo the last change", True,
@@ -103,6 +105,8 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("nudge_left", "Move Left", "Edit", tip="Move the selected notes one grid step earlier", hint="Left"),
     ActionSpec("nudge_right", "Move Right", "Edit", tip="Move the selected notes one grid step later", hint="Right"),
     ActionSpec("quantize", "&Quantize", "Edit", ("Q",), None, "Move the selected notes onto the snap grid"),
+    ActionSpec("preferences", "Pre&ferences...", "Edit", ("Ctrl+,",), Key.Preferences,
+               "Choose the SoundFont and the audio output", separator_before=True),
     # View
     ActionSpec("zoom_in", "Zoom &In", "View", ("+", "="), None, "Show less time, larger", True),
     ActionSpec("zoom_out", "Zoom &Out", "View", ("-",), None, "Show more time, smaller", True),
@@ -123,8 +127,19 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("meter", "&Tempo, Time Signature and Key...", "Song", tip="Edit tempo, meter and key changes"),
     ActionSpec("title", "T&itle...", "Song", tip="Name the song"),
     # Transport
-    ActionSpec("play", "&Play/Pause", "Transport", ("Space",), None, "Start or stop playback", True,
+    ActionSpec("play", "&Play/Pause", "Transport", ("Space",), None, "Start or pause playback", True, True,
                icon=Icon.SP_MediaPlay),
+    ActionSpec("stop", "&Stop", "Transport", ("Ctrl+Space",), None,
+               "Stop and go back to where playing started (once more: to the beginning)", True,
+               icon=Icon.SP_MediaStop),
+    ActionSpec("loop", "&Loop", "Transport", ("L",), None, "Repeat the loop range dragged on the ruler", True, True,
+               icon=Icon.SP_BrowserReload, separator_before=True),
+    ActionSpec("metronome", "&Metronome", "Transport", tip="Click every beat while playing", toolbar=True,
+               checkable=True),
+    ActionSpec("count_in", "&Count-in 1 Bar", "Transport", tip="Click one bar before playing starts",
+               checkable=True),
+    ActionSpec("play_region", "Play &Region", "Transport", ("Shift+Space",), None,
+               "Loop the region selected in the overview", separator_before=True),
     # Help
     ActionSpec("shortcuts", "&Keyboard Shortcuts", "Help", ("F1",), Key.HelpContents, "List every shortcut"),
     ActionSpec("about", "&About Composer Studio", "Help", tip="Version and credits"),

@@ -78,6 +78,10 @@ class Prompts(Protocol):
 
     def import_report(self, name: str, lines: list[str]) -> None: ...
 
+    def choose(self, title: str, text: str, options: list[str]) -> int | None:
+        """Which of ``options`` (index), or None for Cancel."""
+        ...
+
 
 class QtPrompts:
     """Prompts as modal Qt dialogs over ``parent``."""
@@ -112,6 +116,14 @@ class QtPrompts:
 
     def import_report(self, name: str, lines: list[str]) -> None:
         ImportReportDialog(name, lines, self.parent).exec()
+
+    def choose(self, title: str, text: str, options: list[str]) -> int | None:
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.Cancel, self.parent)
+        buttons = [box.addButton(option, QMessageBox.ButtonRole.AcceptRole) for option in options]
+        box.setDefaultButton(buttons[0])
+        box.exec()
+        clicked = box.clickedButton()
+        return buttons.index(clicked) if clicked in buttons else None
 
 
 # --- the editor's state in a project file ------------------------------------------------
@@ -332,7 +344,7 @@ class FileOps(QObject):
         return self._write_project(path) if path is not None else self.save_as()
 
     def save_as(self) -> bool:
-        path = self.prompts.save_path("Save Project As", self._suggest(PROJECT_SUFFIX), PROJECT_FILTER)
+        path = self.prompts.save_path("Save Project As", self.suggested_path(PROJECT_SUFFIX), PROJECT_FILTER)
         if path is None:
             return False
         if not path.name.lower().endswith((PROJECT_SUFFIX, ".json")):
@@ -341,7 +353,7 @@ class FileOps(QObject):
 
     def export_midi(self) -> bool:
         """Write a MIDI file; the project keeps its own path and modified state."""
-        path = self.prompts.save_path("Export MIDI", self._suggest(".mid"), MIDI_FILTER)
+        path = self.prompts.save_path("Export MIDI", self.suggested_path(".mid"), MIDI_FILTER)
         if path is None:
             return False
         if not path.name.lower().endswith((".mid", ".midi")):
@@ -386,7 +398,8 @@ class FileOps(QObject):
             return False
         return True
 
-    def _suggest(self, suffix: str) -> Path:
+    def suggested_path(self, suffix: str) -> Path:
+        """Where Save As and exports propose to write: the song's folder and name with ``suffix``."""
         current = self.controller.path or self.source
         name = base_name(current) if current else (self.controller.score.title.strip() or "Untitled")
         path = self.controller.path

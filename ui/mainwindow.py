@@ -3,8 +3,10 @@
 Layout: the arrangement overview above the piano roll (a vertical splitter), the track
 list docked left and the undo history docked right; menus and toolbar come from the
 one action table (:mod:`ui.actions`); the status bar says what is open and where the
-mouse is. The window owns the DocumentController, the EditorState and the file
-commands; the views only read the score and push edits through the controller.
+mouse is. The window owns the DocumentController, the EditorState, the file
+commands and the playback transport (its audio output opens once the window shows,
+so a slow or missing sound card never delays it); the views only read the score and
+push edits through the controller.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PySide6.QtGui import (
     QDropEvent,
     QGuiApplication,
     QMouseEvent,
+    QShowEvent,
 )
 from PySide6.QtWidgets import (
     QComboBox,
@@ -42,6 +45,7 @@ from composer.pitch import pitch_name
 from ui.actions import ActionSet
 from ui.arrangement.overview import ArrangementOverview
 from ui.dialogs.meter_dialog import MeterDialog
+from ui.dialogs.preferences_dialog import PreferencesDialog
 from ui.dialogs.shortcuts_dialog import ShortcutsDialog
 from ui.dialogs.title_dialog import TitleDialog
 from ui.document_controller import DocumentController
@@ -49,12 +53,14 @@ from ui.editor_state import EditorState
 from ui.file_ops import FileOps, Prompts, QtPrompts, can_open, transform_from_state, transform_state
 from ui.history_panel import HistoryPanel
 from ui.pianoroll.editor import PianoRollEditor
+from ui.playback.audio_export import AudioExport
+from ui.playback.controls import TransportControls
+from ui.playback.transport import Transport
 from ui.settings import Settings
 from ui.tracks.track_list import TrackListPanel
 
 APP_NAME = "Composer Studio"
 MESSAGE_MS = 4000
-NOT_PLAYING = "Playback is not available yet"
 SELECTION_ACTIONS = ("cut", "copy", "duplicate", "delete", "transpose_up", "transpose_down", "octave_up",
                      "octave_down", "nudge_left", "nudge_right", "quantize")
 """Actions that work on the selected notes, enabled only while there are some."""
@@ -155,6 +161,9 @@ class MainWindow(QMainWindow):
         self._build_views()
         self.editing = self.editor.editing  # the canvas's own: its clicks set where Paste puts notes
         self.file_ops = FileOps(self.controller, self.state, self.settings, prompts or QtPrompts(self), self, self)
+        self.transport = Transport(self.controller, self.state, self)
+        self.audio_export = AudioExport(self.file_ops, self)
+        self._audio_requested = False
         self._build_actions()
         self.status = StatusLine(self.statusBar(), self)
         self._connect()
@@ -213,6 +222,8 @@ class MainWindow(QMainWindow):
         self.toolbar.insertWidget(before, self.snap_box)
         self.toolbar.insertSeparator(before)
         self.addToolBar(self.toolbar)
+        self.transport_controls = TransportControls(self.transport, self.actions, self.editor, self)
+        self.toolbar.addWidget(self.transport_controls.position_label)  # the transport's buttons end the bar
         self.actions.connect(self._handlers())
         self.actions.groups["tool"].triggered.connect(lambda a: self.state.set_tool(self.actions.value(a)))
         self.actions.groups["snap"].triggered.connect(lambda a: self.state.set_grid(self.actions.value(a)))
@@ -222,15 +233,16 @@ class MainWindow(QMainWindow):
         f, e, v = self.file_ops, self.editing, self.editor
         handlers: dict[str, Callable[[], object]] = {
             "new": f.new, "open": f.open, "save": f.save, "save_as": f.save_as, "import": f.import_file,
-            "export_midi": f.export_midi, "quit": self.close,
+            "export_midi": f.export_midi, "export_audio": self.audio_export.run, "quit": self.close,
             "cut": e.cut, "copy": e.copy, "paste": e.paste, "duplicate": e.duplicate, "delete": e.delete,
             "select_all": e.select_all, "transpose_up": lambda: e.transpose(1),
             "transpose_down": lambda: e.transpose(-1), "octave_up": lambda: e.transpose(12),
             "octave_down": lambda: e.transpose(-12), "nudge_left": lambda: e.nudge(-1),
             "nudge_right": lambda: e.nudge(1), "quantize": e.quantize,
             "zoom_in": v.zoom_in, "zoom_out": v.zoom_out, "zoom_fit": v.zoom_to_fit,
-            "meter": self.edit_meter, "title": self.edit_title, "play": self.play,
+            "meter": self.edit_meter, "title": self.edit_title, "preferences": self.edit_preferences,
             "shortcuts": self.show_shortcuts, "about": self.show_about,
+            **self.transport_controls.handlers(),
         }
         return {name: self._guarded(handler) for name, handler in handlers.items()}
 
@@ -256,8 +268,9 @@ class MainWindow(QMainWindow):
         s.active_track_changed.connect(self._update_enabled)
         QGuiApplication.clipboard().dataChanged.connect(self._update_enabled)
         f.busy_changed.connect(self.status.show_busy)
-        f.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
-        self.tracks.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
+        for source in (f, self.tracks, self.transport_controls, self.audio_export):
+            source.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
+        self.transport.message.connect(self.statusBar().showMessage)  # why it cannot play: stays until replaced
         self.editor.canvas.installEventFilter(self)
         self.overview.bar_activated.connect(self.show_bar)
         self._link_track_rows()
@@ -381,9 +394,26 @@ class MainWindow(QMainWindow):
             "<p>Demo song: POP909 (Music X Lab, MIT licence).</p>",
         )
 
-    def play(self) -> None:
-        """Playback arrives with the transport; until then say so rather than pretend."""
-        self.statusBar().showMessage(NOT_PLAYING, MESSAGE_MS)
+    def edit_preferences(self) -> PreferencesDialog:
+        """SoundFont and audio output; OK stores them and reopens the transport with them."""
+        dialog = PreferencesDialog(self.settings.audio_output, self.file_ops.prompts.open_path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.apply_audio_output(dialog))
+        dialog.open()
+        return dialog
+
+    def apply_audio_output(self, dialog: PreferencesDialog) -> None:
+        """Store what the dialog chose; a new output is opened at once, so it is heard (or refused) now."""
+        output = dialog.output()
+        if output != self.settings.audio_output:
+            self.settings.audio_output = output
+            self.open_audio()
+
+    def open_audio(self) -> None:
+        """Open (or reopen) the audio output chosen in the settings, in the background."""
+        output = self.settings.audio_output
+        self.statusBar().clearMessage()  # an old "unavailable" must not outlive the output it was about
+        self.transport.open(output.soundfont, output.driver, output.device)
 
     # settings ---------------------------------------------------------------------------
 
@@ -407,12 +437,21 @@ class MainWindow(QMainWindow):
 
     # window events ----------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Open the audio output once the window is up, so it never waits for a sound card."""
+        super().showEvent(event)
+        if not self._audio_requested:
+            self._audio_requested = True
+            QTimer.singleShot(0, self, self.open_audio)
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Ask about unsaved changes; Cancel keeps the window open."""
+        """Ask about unsaved changes; Cancel keeps the window open. Closing releases the audio device."""
         if not self.file_ops.confirm_discard():
             event.ignore()
             return
         self.save_settings()
+        self.audio_export.cancel()
+        self.transport.close()
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

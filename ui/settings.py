@@ -9,6 +9,7 @@ QSettings on a temporary INI file, so the user's real settings are never touched
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -20,8 +21,17 @@ APPLICATION = "Composer Studio"
 MAX_RECENT = 10
 
 
+@dataclass(frozen=True)
+class AudioOutput:
+    """Where playback and audio export get their sound; None everywhere means the default."""
+
+    soundfont: Path | None = None  # a .sf2/.sf3 file; None: the bundled GM SoundFont
+    driver: str | None = None  # a FluidSynth audio driver name ("pulseaudio", "file", ...); None: its default
+    device: str | None = None  # the driver's device (for "file": the WAV to write); None: the default
+
+
 class Settings:
-    """Window layout, recent files, last folder, first start, grid and panel visibility."""
+    """Window layout, recent files, last folder, first start, grid, panel visibility and audio output."""
 
     def __init__(self, store: QSettings | None = None) -> None:
         self._store = store if store is not None else QSettings(ORGANISATION, APPLICATION)
@@ -118,6 +128,26 @@ class Settings:
     @grid.setter
     def grid(self, value: Grid) -> None:
         self._store.setValue("editor/grid", str(value))
+
+    # audio ------------------------------------------------------------------------------
+
+    @property
+    def audio_output(self) -> AudioOutput:
+        """The chosen SoundFont, driver and device (Edit > Preferences); empty values read as None."""
+        soundfont = self._string("audio/soundfont")
+        return AudioOutput(
+            Path(soundfont) if soundfont else None,
+            self._string("audio/driver") or None,
+            self._string("audio/device") or None,
+        )
+
+    @audio_output.setter
+    def audio_output(self, value: AudioOutput) -> None:
+        for key, item in (("soundfont", value.soundfont), ("driver", value.driver), ("device", value.device)):
+            if item:
+                self._store.setValue(f"audio/{key}", str(item))
+            else:
+                self._store.remove(f"audio/{key}")
 
     # typed reads ------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
@@ -46,6 +46,8 @@ WHEEL_SCROLL_ROWS = 3
 """Pitch rows scrolled per wheel notch."""
 WHEEL_SCROLL_FRACTION = 0.1
 """Fraction of the view width scrolled per wheel notch with Shift."""
+PLAYHEAD_STRIP_PX = 3
+"""Pixels either side of the playhead line repainted when it moves (the line and its antialiasing)."""
 
 
 @dataclass
@@ -303,6 +305,21 @@ def _paint_preview(p: QPainter, f: _Frame, colour: str, preview: Preview) -> Non
         p.drawRect(preview.band)
 
 
+def _paint_playhead(p: QPainter, f: _Frame, tick: int | None) -> None:
+    """The play position as a line across every row, over the notes."""
+    if tick is None:
+        return
+    x = f.t.tick_to_x(tick)
+    if -PLAYHEAD_STRIP_PX <= x <= f.width + PLAYHEAD_STRIP_PX:
+        p.setPen(palette.PLAYHEAD_PEN)
+        p.drawLine(QLineF(x, 0, x, f.height))
+
+
+def playhead_strip(x: float, height: int) -> QRect:
+    """The pixels the playhead line at ``x`` touches: all a move has to repaint, not the whole canvas."""
+    return QRect(math.floor(x) - PLAYHEAD_STRIP_PX, 0, 2 * PLAYHEAD_STRIP_PX + 1, height)
+
+
 # --- far zoom: notes merged into runs ---------------------------------------------------------
 
 DENSE_NOTES = 2000
@@ -407,6 +424,7 @@ class NoteCanvas(QWidget):
         self.gesture: Gesture | None = None
         self.last_paint = PaintStats()
         self._columns = NoteColumns()
+        self._playhead: int | None = None
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # we fill every pixel
@@ -471,6 +489,20 @@ class NoteCanvas(QWidget):
 
     # painting -----------------------------------------------------------------------------
 
+    @property
+    def playhead(self) -> int | None:
+        return self._playhead
+
+    def set_playhead(self, tick: int | None) -> None:
+        """Show the play position (None hides it); only the strips it leaves and enters are repainted,
+        so a playhead moving 30 times a second costs a sliver of a full paint."""
+        if tick == self._playhead:
+            return
+        for old_or_new in (self._playhead, tick):
+            if old_or_new is not None:
+                self.update(playhead_strip(self.transform.tick_to_x(old_or_new), self.height()))
+        self._playhead = tick
+
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         try:
@@ -493,6 +525,7 @@ class NoteCanvas(QWidget):
         if active is not None:
             stats.active_notes = _paint_active(p, f, active, preview.hidden, state.selection)
             _paint_preview(p, f, active.colour, preview)
+        _paint_playhead(p, f, self._playhead)
         return stats
 
     # mouse --------------------------------------------------------------------------------

@@ -35,6 +35,8 @@ DEFAULT_TRANSFORM = RollTransform(px_per_tick=0.1, key_height=12.0)
 """About eight 4/4 bars across a 1600 px canvas; C4 rows 12 px high."""
 FIT_PITCH_MARGIN = 2
 """Rows left free above and below the notes by zoom_to_fit."""
+PAGE_LEAD = 0.05
+"""When the view pages after the playhead, the playhead lands this fraction of the width from the left."""
 
 
 def scroll_end_tick(score: Score) -> int:
@@ -49,6 +51,20 @@ def centred_on(t: RollTransform, notes: list[Note], view_height: float) -> RollT
     low, high = min(n.pitch for n in notes), max(n.pitch for n in notes)
     middle = t.pitch_to_y(high) + t.top + (high - low + 1) * t.key_height / 2
     return t.scrolled_to(top=middle - view_height / 2, view_height=view_height)
+
+
+def paged_to_playhead(t: RollTransform, width: float, before: int | None, tick: int) -> RollTransform | None:
+    """The view paged so a playhead that just left it is shown again, or None if no page turn is due.
+
+    Past the right edge the next page starts just before the playhead; a jump back before the
+    left edge (a loop wrapping round) pages back the same way. A playhead that was already out
+    of view stays out: the user scrolled away to look at something else.
+    """
+    if 0 <= t.tick_to_x(tick) < width:
+        return None
+    if before is not None and not 0 <= t.tick_to_x(before) < width:
+        return None
+    return t.scrolled_to(left_tick=tick - PAGE_LEAD * width / t.px_per_tick)
 
 
 class ScrollBinding(QObject):
@@ -220,6 +236,19 @@ class PianoRollEditor(QWidget):
         w, h = self.canvas.width(), self.canvas.height()
         low, high = max(low - FIT_PITCH_MARGIN, 0), min(high + FIT_PITCH_MARGIN, 127)
         self.viewport.set_transform(self.viewport.transform.fit(start, end, w, low, high, h))
+
+    # the playhead ---------------------------------------------------------------------------
+
+    def show_playhead(self, tick: int | None, follow: bool = False) -> None:
+        """Draw the play position on the ruler and across the roll (None hides it);
+        ``follow`` (while playing) turns the page when it runs out of view."""
+        before = self.canvas.playhead
+        self.ruler.set_playhead(tick)
+        self.canvas.set_playhead(tick)
+        if follow and tick is not None:
+            paged = paged_to_playhead(self.viewport.transform, self.canvas.width(), before, tick)
+            if paged is not None:
+                self.viewport.set_transform(paged)
 
     # following the active track -------------------------------------------------------------
 

@@ -153,9 +153,12 @@ class MoveNotes(_NoteDrag):
         # Clamp as a group (as composer.edits.move_notes does) so the chord keeps its shape.
         lowest, highest = min(n.pitch for n in self.notes), max(n.pitch for n in self.notes)
         self.ticks = max(start - self.grabbed.start, -min(n.start for n in self.notes))
+        heard = self.semitones
         self.semitones = min(max(semitones, -lowest), 127 - highest)
         moved = tuple(n._replace(start=n.start + self.ticks, pitch=n.pitch + self.semitones) for n in self.notes)
         self.preview = Preview(frozenset(n.id for n in self.notes), moved)
+        if self.semitones != heard:  # each new pitch is heard as the note is dragged up or down
+            self.host.audition(self.grabbed._replace(pitch=self.grabbed.pitch + self.semitones))
 
     def _commit(self) -> None:
         if self.ticks or self.semitones:

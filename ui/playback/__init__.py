@@ -1,1 +1,1 @@
-"""Playback in the app: the transport (play, pause, stop, loop, metronome) over composer.live_playback."""
+"""Playback in the app: the transport over composer.live_playback, its controls in the window, audio export."""

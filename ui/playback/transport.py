@@ -37,7 +37,7 @@ class Transport(QObject):
     state_changed = Signal(object)  # TransportState
     position_changed = Signal(int)  # tick of the playhead
     message = Signal(str)  # something the user should read (why playback is unavailable)
-    _opened = Signal(object, str)  # LivePlayer | None, error text (from the opening thread)
+    _opened = Signal(int, object, str)  # request, LivePlayer | None, error text (from the opening thread)
 
     def __init__(self, controller: DocumentController, state: EditorState, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -51,31 +51,56 @@ class Transport(QObject):
         self._state = TransportState.OPENING
         self._start = 0  # where Play starts and Stop returns to
         self._position = 0
+        self._open_request = 0  # the latest open(); an older result that arrives late is closed, not used
+        self._closed = False
+        self._lock = threading.Lock()  # guards _open_request and _closed against the opening thread
         self._timer = QTimer(self)
         self._timer.setInterval(PLAYHEAD_INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
         self._opened.connect(self._on_opened)
         controller.changed.connect(self._score_changed)
-        controller.score_replaced.connect(self.stop)
+        controller.score_replaced.connect(self._score_replaced)
         state.loop_changed.connect(self._loop_changed)
 
     # opening the audio device ------------------------------------------------------------------
 
     def open(self, soundfont: Path | None = None, driver: str | None = None, device: str | None = None) -> None:
-        """Open the synth and audio device in the background; state goes STOPPED or UNAVAILABLE."""
+        """Open the synth and audio device in the background; state goes STOPPED or UNAVAILABLE.
+
+        Opening again (the user chose another device) stops and releases the current player first.
+        """
+        self.stop()
+        self._release_player()
+        with self._lock:
+            self._open_request += 1
+            request, self._closed = self._open_request, False
         self._set_state(TransportState.OPENING)
+        args = (request, soundfont, driver, device)
+        threading.Thread(target=self._open_player, args=args, name="open-audio", daemon=True).start()
 
-        def work() -> None:
+    def _open_player(self, request: int, soundfont: Path | None, driver: str | None, device: str | None) -> None:
+        """On the opening thread: hand the player over if it is still wanted, else close it at once."""
+        try:
+            player: LivePlayer | None = LivePlayer(soundfont, driver, device)
+            error = ""
+        except ComposerError as exc:
+            player, error = None, str(exc)
+        with self._lock:
+            wanted = not self._closed and request == self._open_request
+        if wanted:
             try:
-                self._opened.emit(LivePlayer(soundfont, driver, device), "")
-            except ComposerError as exc:
-                self._opened.emit(None, str(exc))
+                self._opened.emit(request, player, error)
+                return
+            except RuntimeError:  # the transport was deleted without close()
+                pass
+        if player is not None:
+            player.close()
 
-        threading.Thread(target=work, name="open-audio", daemon=True).start()
-
-    def _on_opened(self, player: LivePlayer | None, error: str) -> None:
-        if self.player is not None:
-            self.player.close()
+    def _on_opened(self, request: int, player: LivePlayer | None, error: str) -> None:
+        if request != self._open_request or self._closed:  # overtaken after the thread checked
+            if player is not None:
+                player.close()
+            return
         self.player, self.reason = player, error
         if player is None:
             self._set_state(TransportState.UNAVAILABLE)
@@ -84,7 +109,13 @@ class Transport(QObject):
             self._set_state(TransportState.STOPPED)
 
     def close(self) -> None:
-        self._timer.stop()
+        """Release the audio device (the window closes); a player still being opened is closed on arrival."""
+        with self._lock:
+            self._closed = True
+        self.stop()
+        self._release_player()
+
+    def _release_player(self) -> None:
         if self.player is not None:
             self.player.close()
             self.player = None
@@ -110,6 +141,19 @@ class Transport(QObject):
         self.position_changed.emit(self._position)
         if self._state == TransportState.PLAYING:
             self._play_from(self._start)
+
+    def set_loop_enabled(self, enabled: bool) -> None:
+        """Loop on or off (the Loop button); heard at once when playing."""
+        self._set_option("loop_enabled", enabled)
+
+    def set_metronome(self, enabled: bool) -> None:
+        self._set_option("metronome", enabled)
+
+    def _set_option(self, name: str, value: bool) -> None:
+        if getattr(self, name) != value:
+            setattr(self, name, value)
+            if self._state == TransportState.PLAYING:
+                self._play_from(self._position)
 
     # commands ---------------------------------------------------------------------------------
 
@@ -186,6 +230,11 @@ class Transport(QObject):
     def _loop_changed(self, _loop: object) -> None:
         if self._state == TransportState.PLAYING:
             self._play_from(self._position)
+
+    def _score_replaced(self) -> None:
+        """Another song: stop, and start the next Play from its beginning."""
+        self._start = 0
+        self.stop()
 
     def _score_changed(self, _changes: object) -> None:
         if self._state == TransportState.PLAYING and self.player is not None:
