@@ -92,3 +92,39 @@ def chords_per_span(notes: Iterable[Note], start: int, end: int, span: int) -> l
     """One chord (or None) per ``span`` ticks of [start, end), e.g. per beat of a bar."""
     items = list(notes)
     return [detect_chord(pitch_class_weights(items, t, min(t + span, end))) for t in range(start, end, span)]
+
+
+# Krumhansl-Kessler key profiles (major, minor), for estimating a key from notes.
+_MAJOR_PROFILE = (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88)
+_MINOR_PROFILE = (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17)
+
+
+def estimate_key(notes: Iterable[Note]) -> tuple[int, bool]:
+    """(tonic pitch class, minor) best correlated with the duration-weighted pitch classes.
+
+    For files that carry no key signature (most MIDI files), so "in key" can be measured.
+    """
+    weights = [0.0] * 12
+    for n in notes:
+        weights[n.pitch % 12] += n.duration
+    best = (-2.0, 0, False)
+    for minor, profile in ((False, _MAJOR_PROFILE), (True, _MINOR_PROFILE)):
+        for tonic in range(12):
+            rotated = [profile[(pc - tonic) % 12] for pc in range(12)]
+            r = _correlation(weights, rotated)
+            if r > best[0]:
+                best = (r, tonic, minor)
+    return best[1], best[2]
+
+
+def _correlation(a: list[float], b: list[float]) -> float:
+    ma, mb = sum(a) / len(a), sum(b) / len(b)
+    cov = sum((x - ma) * (y - mb) for x, y in zip(a, b, strict=True))
+    va = sum((x - ma) ** 2 for x in a) ** 0.5
+    vb = sum((y - mb) ** 2 for y in b) ** 0.5
+    return cov / (va * vb) if va and vb else -1.0
+
+
+def scale_of(tonic: int, minor: bool) -> frozenset[int]:
+    steps = (0, 2, 3, 5, 7, 8, 10) if minor else (0, 2, 4, 5, 7, 9, 11)
+    return frozenset((tonic + s) % 12 for s in steps)

@@ -34,3 +34,13 @@ def test_per_beat_spans_and_index_round_trip() -> None:
     chords = chords_per_span(notes, 0, 3 * PPQ, PPQ)
     assert [c.name if c else None for c in chords] == ["C", "Dm", None]
     assert all(Chord.from_index(i).index == i for i in range(CHORD_COUNT))
+
+
+def test_key_estimation() -> None:
+    from composer.harmony import estimate_key, scale_of
+
+    g_major = [Note.create(p, i * PPQ, PPQ) for i, p in enumerate([67, 71, 74, 72, 69, 66, 67, 62, 67])]
+    assert estimate_key(g_major) == (7, False)
+    a_minor = [Note.create(p, i * PPQ, PPQ) for i, p in enumerate([57, 60, 64, 62, 60, 59, 57, 56, 57, 52])]
+    assert estimate_key(a_minor) == (9, True)
+    assert scale_of(9, True) == scale_of(0, False)

@@ -1,0 +1,263 @@
+"""Evaluate a checkpoint on held-out pieces against two baselines; prints (and writes) a table.
+
+    python -m models.evaluate --cache data_cache/corpus --model runs/base/model --tasks 10 --report REPORT.md
+
+Task: fill two bars of one pitched track inside an 8-bar window of a test-split piece.
+Per style, for the model, an n-gram token model (trained on the training split) and
+"copy the nearest context bar":
+- bits per token of the real filled bars (teacher forcing; not defined for copying);
+- onset F1 and pitch-class histogram overlap of one generated fill against the real bars;
+- in-key ratio of the generated notes (key estimated from the window; the real bars' ratio
+  is shown as a reference);
+- with the real bars' controls given: density and polyphony bin errors, the share of notes
+  outside the requested pitch range, and the chord match rate per beat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from composer.harmony import chords_per_span, estimate_key, scale_of
+from composer.score import Note
+from composer.tokens import UNIT, Vocabulary, Window, encode_training, measure_controls
+from models import checkpoint, corpus
+from models.baselines import NGramModel, copy_nearest_bar
+from models.engine import Engine, Sampling
+from models.training_data import SamplerConfig, WindowSampler, gridded
+
+Fill = Callable[[Window, int], list[Note]]
+
+
+def make_tasks(pieces: list[corpus.Piece], per_style: int, seed: int, max_len: int) -> dict[str, list[Window]]:
+    """Seeded infill tasks per style: 8-bar windows, two bars of one pitched track to fill, that fit
+    ``max_len`` tokens with their controls."""
+    rng = random.Random(seed)
+    by_style: dict[str, list[corpus.Piece]] = defaultdict(list)
+    for piece in pieces:
+        by_style[piece.style].append(piece)
+    tasks: dict[str, list[Window]] = {}
+    for style, items in sorted(by_style.items()):
+        found: list[Window] = []
+        for _ in range(per_style * 20):
+            if len(found) == per_style:
+                break
+            window = _task(gridded(rng.choice(items).score), style, rng)
+            if window is not None and len(encode_training(with_controls(window))) <= max_len:
+                found.append(window)
+        tasks[style] = found
+    return tasks
+
+
+def _task(score, style: str, rng: random.Random) -> Window | None:  # noqa: ANN001 - Score
+    if score.bar_count < 8:
+        return None
+    start = rng.randint(0, score.bar_count - 8)
+    sigs = score.time_signatures
+    lo, hi = sigs.bar_start(start), sigs.bar_start(start + 8)
+    tracks = [t for t in score.tracks if t.starting_in(lo, hi)][:3]
+    pitched = [t for t in tracks if not t.is_drum]
+    if not pitched:
+        return None
+    target = rng.choice(pitched)
+    first = rng.randint(start + 2, start + 5)
+    if not all(target.starting_in(*sigs.bar_range(b)) for b in (first, first + 1)):
+        return None
+    cells = frozenset({(target.id, first), (target.id, first + 1)})
+    return Window(score, tuple(t.id for t in tracks), start, start + 8, cells, style)
+
+
+def with_controls(window: Window) -> Window:
+    """The window with each cell's real controls (density, polyphony, range, chords) given."""
+    score = window.score
+    controls = {}
+    for track_id, bar in window.fill:
+        start, end = window.bar_ticks(bar)
+        harmony = [n for t in score.tracks if not t.is_drum for n in t.sounding_in(start, end)]
+        measured = measure_controls(score.track(track_id).starting_in(start, end), (start, end),
+                                    score.time_signatures.at(start).beat_ticks, harmony)
+        controls[(track_id, bar)] = replace(measured, onsets=None)
+    return replace(window, controls=controls)
+
+
+def fill_bits(model, vocab: Vocabulary, window: Window) -> tuple[float, int]:  # noqa: ANN001 - model-like
+    """Summed bits and count of the real fill tokens under ``model`` (teacher forcing)."""
+    ids = vocab.encode(encode_training(window))
+    first = ids.index(vocab["FILL_START"])
+    with torch.no_grad():
+        logits = model(torch.tensor([ids[:-1]]))[0].float()
+    log_probs = torch.log_softmax(logits, dim=-1)
+    targets = torch.tensor(ids[1:])
+    picked = log_probs[torch.arange(len(targets)), targets][first:]
+    return float(-picked.sum()) / 0.6931471805599453, len(picked)
+
+
+def generate(engine: Engine, window: Window, seed: int) -> dict[tuple[int, int], list[Note]]:
+    events = list(engine.generate(window, 1, Sampling(1.0, 0.95, seed)))
+    return events[-1][0].cells
+
+
+def copy_fill(window: Window) -> dict[tuple[int, int], list[Note]]:
+    return {cell: copy_nearest_bar(window, cell) for cell in window.fill}
+
+
+def note_metrics(window: Window, cells: dict[tuple[int, int], list[Note]]) -> dict[str, float]:
+    """Onset F1 and pitch-class overlap against the real bars; in-key ratio; control errors."""
+    score = window.score
+    real = {c: list(score.track(c[0]).starting_in(*window.bar_ticks(c[1]))) for c in window.fill}
+    gen_onsets = {(c, n.start // UNIT) for c, notes in cells.items() for n in notes}
+    real_onsets = {(c, n.start // UNIT) for c, notes in real.items() for n in notes}
+    hits = len(gen_onsets & real_onsets)
+    f1 = 2 * hits / (len(gen_onsets) + len(real_onsets)) if gen_onsets or real_onsets else 1.0
+    context = [n for t in window.track_ids for n in score.track(t).starting_in(*_window_ticks(window))]
+    scale = scale_of(*estimate_key(context))
+    generated = [n for notes in cells.values() for n in notes]
+    out = {
+        "onset_f1": f1,
+        "pch_overlap": _pch_overlap([n for ns in real.values() for n in ns], generated),
+        "in_key": sum(n.pitch % 12 in scale for n in generated) / len(generated) if generated else 0.0,
+    }
+    out |= _control_errors(window, cells)
+    return out
+
+
+def _window_ticks(window: Window) -> tuple[int, int]:
+    sigs = window.score.time_signatures
+    return sigs.bar_start(window.start_bar), sigs.bar_start(window.end_bar)
+
+
+def _pch_overlap(a: list[Note], b: list[Note]) -> float:
+    def hist(notes: list[Note]) -> list[float]:
+        h = [0.0] * 12
+        for n in notes:
+            h[n.pitch % 12] += 1
+        total = sum(h) or 1.0
+        return [x / total for x in h]
+
+    return sum(min(x, y) for x, y in zip(hist(a), hist(b), strict=True)) if a and b else 0.0
+
+
+def _control_errors(window: Window, cells: dict[tuple[int, int], list[Note]]) -> dict[str, float]:
+    """Errors against the real bars' controls (what a controlled request asks for)."""
+    score = window.score
+    target = with_controls(window).controls
+    density, polyphony, outside, chord_hits, chord_total = [], [], 0, 0, 0
+    notes_total = 0
+    for cell, notes in cells.items():
+        start, end = window.bar_ticks(cell[1])
+        beat = score.time_signatures.at(start).beat_ticks
+        got = measure_controls(notes, (start, end), beat)
+        want = target[cell]
+        density.append(abs((got.density or 0) - (want.density or 0)))
+        polyphony.append(abs((got.polyphony or 0) - (want.polyphony or 0)))
+        if want.pitch_range:
+            lo, hi = want.pitch_range
+            outside += sum(not lo <= n.pitch <= hi for n in notes)
+        notes_total += len(notes)
+        # Everything sounding in the bar except the cell's own real notes, which the generated ones replace.
+        others = [n for t in score.tracks if not t.is_drum for n in t.sounding_in(start, end)
+                  if not (t.id == cell[0] and start <= n.start < end)]
+        for want_chord, got_chord in zip(want.chords or (), chords_per_span([*notes, *others], start, end, beat),
+                                         strict=False):
+            if want_chord is not None:
+                chord_total += 1
+                chord_hits += got_chord == want_chord
+    return {
+        "density_err": statistics.mean(density),
+        "polyphony_err": statistics.mean(polyphony),
+        "out_of_range": outside / notes_total if notes_total else 0.0,
+        "chord_match": chord_hits / chord_total if chord_total else 1.0,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    corpus.add_source_arguments(parser)
+    parser.add_argument("--model", type=Path, required=True, help="checkpoint (path without suffix)")
+    parser.add_argument("--tasks", type=int, default=10, help="tasks per style")
+    parser.add_argument("--ngram-examples", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--report", type=Path, help="also write the table (markdown) here")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    model, vocab, info = checkpoint.load(args.model)
+    sources = corpus.sources_from_args(args) or None
+    test = list(corpus.load(args.cache, sources, "test"))
+    train = list(corpus.load(args.cache, sources, "train"))
+    sampler = WindowSampler(train, vocab, SamplerConfig(max_len=model.config.max_len))
+    rng = random.Random(args.seed)
+    ngram = NGramModel(len(vocab)).fit(sampler.sample(rng) for _ in range(args.ngram_examples))
+    engines = {"model": Engine(model, vocab), "n-gram": Engine(ngram, vocab)}  # type: ignore[arg-type]
+    tasks = make_tasks(test, args.tasks, args.seed, model.config.max_len)
+    rows = []
+    for style, windows in tasks.items():
+        for system in ("model", "n-gram", "copy bar"):
+            rows.append(_evaluate(style, system, windows, engines, vocab))
+        rows.append(_reference(style, windows))
+        print(f"  {style}: {len(windows)} tasks done ({time.monotonic() - started:.0f} s)", file=sys.stderr)
+    table = _table(rows)
+    header = (f"Evaluation of `{args.model}` (step {info.extra.get('step')}, {model.parameter_count() / 1e6:.1f}M "
+              f"parameters) on the test split: {args.tasks} two-bar infill tasks per style, seed {args.seed}.\n"
+              f"Command: `python -m models.evaluate {' '.join(argv or sys.argv[1:])}`\n")
+    print(header)
+    print(table)
+    if args.report:
+        args.report.write_text(header + "\n" + table + "\n")
+    return 0
+
+
+def _evaluate(style: str, system: str, windows: list[Window], engines: dict[str, Engine],
+              vocab: Vocabulary) -> dict[str, object]:
+    metrics: dict[str, list[float]] = defaultdict(list)
+    bits_sum = count = 0.0
+    for i, window in enumerate(windows):
+        if system == "copy bar":
+            free = controlled = copy_fill(window)
+        else:
+            engine = engines[system]
+            b, n = fill_bits(engine.model, vocab, window)
+            bits_sum, count = bits_sum + b, count + n
+            free = generate(engine, window, i)
+            controlled = generate(engine, with_controls(window), i)
+        for k, v in note_metrics(window, free).items():
+            if k in ("onset_f1", "pch_overlap", "in_key"):
+                metrics[k].append(v)
+        for k, v in note_metrics(window, controlled).items():
+            if k not in ("onset_f1", "pch_overlap", "in_key"):
+                metrics[k].append(v)
+    row: dict[str, object] = {"style": style, "system": system,
+                              "bits/token": bits_sum / count if count else None}
+    row |= {k: float(statistics.mean(v)) for k, v in metrics.items()}
+    return row
+
+
+def _reference(style: str, windows: list[Window]) -> dict[str, object]:
+    real = [{c: list(w.score.track(c[0]).starting_in(*w.bar_ticks(c[1]))) for c in w.fill} for w in windows]
+    in_key = [note_metrics(w, cells)["in_key"] for w, cells in zip(windows, real, strict=True)]
+    return {"style": style, "system": "(real bars)", "in_key": statistics.mean(in_key) if in_key else None}
+
+
+COLUMNS = ("style", "system", "bits/token", "onset_f1", "pch_overlap", "in_key", "density_err", "polyphony_err",
+           "out_of_range", "chord_match")
+
+
+def _table(rows: list[dict[str, object]]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    for row in rows:
+        cells = [row.get(c) for c in COLUMNS]
+        lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else ("" if v is None else str(v))
+                                       for v in cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""Evaluation pieces: metrics are right on known answers, baselines run through the same engine."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from composer.midi_import import read_midi
+from composer.tokens import Vocabulary, Window, encode_training
+from models.baselines import NGramModel, copy_nearest_bar
+from models.engine import Engine, Sampling
+from models.evaluate import fill_bits, note_metrics, with_controls
+from models.training_data import gridded
+
+VOCAB = Vocabulary()
+SONG = Path(__file__).parent / "data" / "pop909" / "001.mid"
+
+
+def _window() -> Window:
+    score = gridded(read_midi(SONG)[0])
+    melody = score.tracks[0]
+    return Window(score, tuple(t.id for t in score.tracks), 8, 16, frozenset({(melody.id, 11), (melody.id, 12)}))
+
+
+def test_the_real_bars_score_perfectly() -> None:
+    window = _window()
+    real = {c: list(window.score.track(c[0]).starting_in(*window.bar_ticks(c[1]))) for c in window.fill}
+    metrics = note_metrics(window, real)
+    assert metrics["onset_f1"] == 1.0 and math.isclose(metrics["pch_overlap"], 1.0)
+    assert metrics["density_err"] == 0 and metrics["polyphony_err"] == 0 and metrics["out_of_range"] == 0
+    assert metrics["chord_match"] == 1.0
+    assert note_metrics(window, {c: [] for c in window.fill})["onset_f1"] == 0.0
+
+
+def test_copy_baseline_moves_a_neighbouring_bar() -> None:
+    window = _window()
+    track_id, bar = min(window.fill)
+    copied = copy_nearest_bar(window, (track_id, bar))
+    start, end = window.bar_ticks(bar)
+    source = window.score.track(track_id).starting_in(*window.bar_ticks(bar - 1))
+    assert copied and all(start <= n.start < end for n in copied)
+    assert [n.pitch for n in copied] == [n.pitch for n in source][: len(copied)]
+
+
+def test_ngram_is_a_distribution_and_runs_in_the_engine() -> None:
+    window = _window()
+    ids = VOCAB.encode(encode_training(window))
+    ngram = NGramModel(len(VOCAB)).fit([ids])
+    assert math.isclose(float(np.exp(ngram.log_probs(ids[:5])).sum()), 1.0, rel_tol=1e-6)
+    bits, count = fill_bits(ngram, VOCAB, window)
+    assert count > 0 and 0 < bits / count < 3  # it has seen this very sequence
+    events = list(Engine(ngram, VOCAB).generate(with_controls(window), 1, Sampling(seed=1)))  # type: ignore[arg-type]
+    assert set(events[-1][0].cells) == set(window.fill)
