@@ -139,3 +139,23 @@ def test_options_changed_while_playing_are_heard_at_once(transport: Transport, m
     assert [(r.metronome, r.loop) for r in requests] == [
         (True, None), (True, (PPQ, 2 * PPQ)), (True, None), (False, None)]
     transport.stop()
+
+
+def test_without_a_chosen_driver_the_first_working_one_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    from composer.errors import ComposerError
+    from ui.playback import transport as module
+
+    tried: list[str | None] = []
+
+    def fake_player(soundfont: object, driver: str | None, device: object) -> str:
+        tried.append(driver)
+        if driver != "alsa":
+            raise ComposerError(f"no audio output could be opened (driver {driver or 'default'})")
+        return "player"
+
+    monkeypatch.setattr(module, "LivePlayer", fake_player)
+    assert module._first_working_player(None, None, None) == ("player", "")
+    assert tried == [None, "pulseaudio", "pipewire", "alsa"]
+    tried.clear()
+    player, error = module._first_working_player(None, "jack", None)
+    assert player is None and "driver jack" in error and tried == ["jack"]  # a chosen driver is not second-guessed

@@ -33,6 +33,26 @@ class TransportState(Enum):
     UNAVAILABLE = "unavailable"
 
 
+FALLBACK_DRIVERS = ("pulseaudio", "pipewire", "alsa", "coreaudio", "wasapi", "dsound", "sdl2", "jack")
+"""Tried in turn when no driver is chosen and FluidSynth's default cannot open a device."""
+
+
+def _first_working_player(
+    soundfont: Path | None, driver: str | None, device: str | None
+) -> tuple[LivePlayer | None, str]:
+    """A player on the chosen driver, or with none chosen on the first driver that works here."""
+    candidates = [driver] if driver else [None, *FALLBACK_DRIVERS]
+    error = ""
+    for candidate in candidates:
+        try:
+            return LivePlayer(soundfont, candidate, device), ""
+        except ComposerError as exc:
+            error = error or str(exc)
+            if "SoundFont" in str(exc) or "library" in str(exc):
+                break  # no driver will help
+    return None, error
+
+
 class Transport(QObject):
     state_changed = Signal(object)  # TransportState
     position_changed = Signal(int)  # tick of the playhead
@@ -80,11 +100,7 @@ class Transport(QObject):
 
     def _open_player(self, request: int, soundfont: Path | None, driver: str | None, device: str | None) -> None:
         """On the opening thread: hand the player over if it is still wanted, else close it at once."""
-        try:
-            player: LivePlayer | None = LivePlayer(soundfont, driver, device)
-            error = ""
-        except ComposerError as exc:
-            player, error = None, str(exc)
+        player, error = _first_working_player(soundfont, driver, device)
         with self._lock:
             wanted = not self._closed and request == self._open_request
         if wanted:
