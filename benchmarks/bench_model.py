@@ -1,0 +1,72 @@
+"""Assistant latency: fill 4 bars of one track with 8 bars of context each side, on CPU threads.
+
+    python benchmarks/bench_model.py --model PATH/TO/checkpoint --song tests/data/pop909/001.mid [--threads 2]
+
+Prints the median latency for 1 and for 4 candidates, the time until the first bar is
+ready, decoding tokens/s and peak RSS, with the goals (4 candidates <= 1.0 s, first
+bar <= 250 ms, RSS <= 600 MB) beside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from composer.midi_import import read_midi
+from composer.region import Region
+from models import checkpoint
+from models.assistant import Assistant, Options, Result
+from models.engine import CellDone, Engine
+
+
+def one_request(assistant: Assistant, score, region: Region, n: int, seed: int) -> tuple[float, float, int]:  # noqa: ANN001
+    """(total seconds, seconds to the first finished bar, tokens written) of one fill request."""
+    start = time.perf_counter()
+    first = None
+    tokens = 0
+    for event in assistant.fill(score, region, Options(n=n, seed=seed)):
+        if isinstance(event, CellDone):
+            first = first if first is not None else time.perf_counter() - start
+            tokens += 1 + 3 * len(event.notes)  # approximate: positions shared, FILL_END
+        elif isinstance(event, Result):
+            break
+    return time.perf_counter() - start, first or 0.0, tokens
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, required=True)
+    parser.add_argument("--song", type=Path, required=True)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    model, vocab, _ = checkpoint.load(args.model)
+    assistant = Assistant(Engine(model, vocab), context_bars=8)
+    score, _ = read_midi(args.song)
+    region = Region((score.tracks[0].id,), 12, 16)
+    one_request(assistant, score, region, 1, 0)  # warm-up
+    rows = []
+    for n in (1, 4):
+        results = [one_request(assistant, score, region, n, seed) for seed in range(args.runs)]
+        total = statistics.median(r[0] for r in results)
+        first = statistics.median(r[1] for r in results)
+        rate = statistics.median(r[2] / r[0] for r in results)
+        rows.append((n, total, first, rate))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'candidates':>10} {'median s':>9} {'first bar ms':>13} {'tokens/s':>9}")
+    for n, total, first, rate in rows:
+        print(f"{n:>10} {total:>9.2f} {first * 1000:>13.0f} {rate:>9.0f}")
+    print(f"peak RSS {rss:.0f} MB; goals: 4 candidates <= 1.0 s, first bar <= 250 ms, RSS <= 600 MB; "
+          f"{model.parameter_count() / 1e6:.1f}M parameters, {args.threads} threads")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
