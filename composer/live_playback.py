@@ -214,13 +214,11 @@ class _Session:
 
     def __init__(self, score: Score, request: PlayRequest, origin_ms: int) -> None:
         self.request = request
-        self.origin_ms = origin_ms  # sequencer time of request.start (after any count-in)
         self.score = score
         self._prepare(score)
         count_in = request.count_in_bars * self._bar_seconds(request.start)
-        self.origin_ms = origin_ms + round(count_in * 1000)
-        self._count_in = [] if not request.count_in_bars else self._clicks(request.start, request.count_in_bars,
-                                                                           -count_in)
+        self.origin_ms = origin_ms + round(count_in * 1000)  # sequencer time of request.start, after the count-in
+        self._count_in = self._clicks(request.start, request.count_in_bars, -count_in) if count_in else []
         self._scheduled_until = -1.0e9  # seconds from origin: everything before is handed over
         self._notes: list[tuple[int, int, int, int]] = []  # (on ms, off ms, channel, pitch) handed over
 

@@ -22,6 +22,7 @@ from composer.score import Note, Score, Track
 from composer.timing import PPQ
 from tests.midi_helpers import POP909_FILES
 from tests.test_file_ops import FakePrompts
+from tests.window_helpers import show_active
 from ui.actions import ACTIONS, MENUS, shortcut_text, shortcuts
 from ui.app import demo_path, start
 from ui.dialogs.import_report_dialog import ImportReportDialog
@@ -43,10 +44,7 @@ def _no_user_settings(tmp_path: Path) -> None:
 
 
 def _show(qtbot: QtBot, window: MainWindow) -> MainWindow:
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):  # shortcuts fire only in the active window
-        window.show()
-        window.activateWindow()
+    show_active(qtbot, window)
     return window
 
 

@@ -21,6 +21,7 @@ from composer.score import Note, Score, Track
 from composer.synth import TAIL_SECONDS, default_soundfont
 from composer.timing import PPQ
 from tests.test_file_ops import FakePrompts
+from tests.window_helpers import show_active
 from ui.dialogs.preferences_dialog import DEFAULT_DRIVER, PreferencesDialog
 from ui.editor_state import Tool
 from ui.file_ops import QtPrompts, SaveChoice
@@ -56,10 +57,7 @@ def make_window(qtbot: QtBot, tmp_path: Path, driver: str = "file") -> MainWindo
     device = str(tmp_path / "heard.wav") if driver == "file" else None
     settings.audio_output = AudioOutput(driver=driver, device=device)
     window = MainWindow(settings, FakePrompts())
-    qtbot.addWidget(window)
-    with qtbot.waitActive(window):  # shortcuts fire only in the active window
-        window.show()
-        window.activateWindow()
+    show_active(qtbot, window)
     return window
 
 
