@@ -17,6 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
 
+from composer.annotations import ChordMark, Take, sorted_marks
 from composer.errors import EditError
 from composer.score import DRUM_CHANNEL, Note, Score, Track, note_problem
 from composer.timing import (
@@ -46,6 +47,8 @@ class ChangeSet:
     time_signature: bool = False
     key: bool = False
     meta: bool = False  # title and other metadata
+    chords: bool = False  # the chord symbols
+    takes: bool = False  # the record of accepted assistant takes
     everything: bool = False  # a new score was loaded
 
     def __or__(self, other: ChangeSet) -> ChangeSet:
@@ -364,6 +367,8 @@ _SCORE_FIELDS = {
     "time_signatures": ChangeSet(time_signature=True),
     "key_map": ChangeSet(key=True),
     "title": ChangeSet(meta=True),
+    "chords": ChangeSet(chords=True),
+    "takes": ChangeSet(takes=True),
 }
 
 
@@ -397,6 +402,16 @@ def _set_field(score: Score, name: str, build: Callable[[], Any], label: str) ->
 def set_tempo(score: Score, tick: int, bpm: float) -> SetScoreField:
     change = lambda: score.tempo_map.with_change(TempoChange(tick, bpm_to_us(bpm)))  # noqa: E731
     return _set_field(score, "tempo_map", change, "Set tempo")
+
+
+def set_chords(score: Score, marks: Iterable[ChordMark], label: str = "Edit chords") -> SetScoreField:
+    """Replace every chord symbol; marks are sorted and one per tick."""
+    return SetScoreField("chords", score.chords, sorted_marks(list(marks)), label)
+
+
+def record_take(score: Score, take: Take) -> SetScoreField:
+    """Add ``take`` to the record of accepted takes (combine with the notes it wrote)."""
+    return SetScoreField("takes", score.takes, (*score.takes, take), "Record take")
 
 
 def remove_tempo(score: Score, tick: int) -> SetScoreField:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from composer.annotations import ChordMark, Take, sorted_marks
 from composer.atomic_file import write_atomically
 from composer.errors import ProjectFileError
 from composer.score import Note, Score, Track, new_id
@@ -32,7 +33,7 @@ from composer.timing import (
 )
 
 FORMAT_NAME = "composer-studio-project"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SUFFIX = ".csproj.json"
 
 Json = dict[str, Any]
@@ -77,6 +78,19 @@ def score_to_json(score: Score) -> Json:
         "time_signatures": [[c.tick, c.numerator, c.denominator] for c in score.time_signatures],
         "keys": [[c.tick, c.key.fifths, "minor" if c.key.minor else "major"] for c in score.key_map],
         "tracks": [_track_json(t) for t in score.tracks],
+        "chords": [[m.tick, m.symbol] for m in score.chords],
+        "takes": [_take_json(t, {tr.id: i for i, tr in enumerate(score.tracks)}) for t in score.takes],
+    }
+
+
+def _take_json(take: Take, index_of: dict[int, int]) -> Json:
+    """Track ids are per session, so the file names a take's tracks by index (tracks since deleted drop out)."""
+    return {
+        "operation": take.operation,
+        "tracks": [index_of[i] for i in take.track_ids if i in index_of],
+        "bars": [take.start_bar, take.end_bar],
+        "options": dict(take.options), "seed": take.seed, "model": take.model, "candidate": take.candidate,
+        "created": take.created,
     }
 
 
@@ -196,7 +210,15 @@ def _from_v1(doc: Json) -> Json:
     return {"format": FORMAT_NAME, "version": 2, "score": score, "app_state": {}}
 
 
-_MIGRATIONS: dict[int, Callable[[Json], Json]] = {1: _from_v1}
+def _from_v2(doc: Json) -> Json:
+    """Format 2 had no chord symbols and no record of assistant takes."""
+    doc["score"].setdefault("chords", [])
+    doc["score"].setdefault("takes", [])
+    doc["version"] = 3
+    return doc
+
+
+_MIGRATIONS: dict[int, Callable[[Json], Json]] = {1: _from_v1, 2: _from_v2}
 
 
 class _Bad(ValueError):
@@ -225,7 +247,38 @@ class _Reader:
         keys = KeyMap(tuple(KeyChange(int(t), Key(int(f), _mode(m))) for t, f, m in s["keys"]))
         tracks = tuple(self.track(t, i) for i, t in enumerate(s["tracks"]))
         self.where = "score.title"
-        return Score(tracks, tempo, sigs, keys, self.text(s, "title"))
+        title = self.text(s, "title")
+        self.where = "score.chords"
+        chords = tuple(ChordMark(self.tick(t), self.symbol(sym)) for t, sym in s.get("chords", []))
+        if chords != sorted_marks(chords):
+            raise _Bad("score.chords", "must be in time order, one per tick")
+        takes = tuple(self.take(t, i, tracks) for i, t in enumerate(s.get("takes", [])))
+        return Score(tracks, tempo, sigs, keys, title, chords, takes)
+
+    def take(self, t: Json, index: int, tracks: tuple[Track, ...]) -> Take:
+        self.where = f"score.takes[{index}]"
+        track_ids = tuple(tracks[int(i)].id for i in t["tracks"])
+        start, end = (int(b) for b in t["bars"])
+        options = t["options"]
+        if not isinstance(options, dict) or not all(
+            isinstance(v, str | int | float | bool) or v is None for v in options.values()
+        ):
+            raise _Bad(self.where, "options must map names to plain values")
+        return Take(self.text(t, "operation"), track_ids, start, end,
+                    tuple(sorted((str(k), v) for k, v in options.items())), int(t["seed"]), self.text(t, "model"),
+                    int(t["candidate"]), self.text(t, "created"))
+
+    @staticmethod
+    def tick(value: object) -> int:
+        if not isinstance(value, int) or value < 0:
+            raise ValueError(f"a tick must be a whole number >= 0, not {value!r}")
+        return value
+
+    @staticmethod
+    def symbol(value: object) -> str:
+        if not isinstance(value, str) or not value.strip() or len(value) > 32:
+            raise ValueError(f"a chord symbol must be short text, not {value!r}")
+        return value
 
     def track(self, t: Json, index: int) -> Track:
         self.where = f"score.tracks[{index}]"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
+from composer.annotations import ChordMark, Take
 from composer.timing import Key, KeyMap, TempoMap, TimeSignatureMap
 
 _ids = itertools.count(1)
@@ -133,6 +134,8 @@ class Score:
     time_signatures: TimeSignatureMap = field(default_factory=TimeSignatureMap)
     key_map: KeyMap = field(default_factory=KeyMap)
     title: str = ""
+    chords: tuple[ChordMark, ...] = ()  # in time order, one per tick (see annotations.sorted_marks)
+    takes: tuple[Take, ...] = ()  # accepted assistant results, oldest first
 
     @cached_property
     def _index(self) -> dict[int, int]:

@@ -135,7 +135,7 @@ def _scores(source: Source, problems: list[str]) -> Iterator[Score]:
 def build(sources: list[Source], cache: Path, workers: int = 2) -> None:
     """Parse every source not yet cached, with a progress line; resumable."""
     cache.mkdir(parents=True, exist_ok=True)
-    todo = [s for s in sources if not (cache / s.cache_name).exists()]
+    todo = interleave_styles([s for s in sources if not (cache / s.cache_name).exists()])
     print(f"corpus: {len(sources)} files, {len(sources) - len(todo)} cached, {len(todo)} to parse", file=sys.stderr)
     started, done, problems, shown = time.monotonic(), 0, 0, 0.0
     tty = sys.stderr.isatty()
@@ -158,6 +158,15 @@ def build(sources: list[Source], cache: Path, workers: int = 2) -> None:
                       f"about {eta:.0f} s left ", end=end, file=sys.stderr, flush=True)
     if tty:
         print(file=sys.stderr)
+
+
+def interleave_styles(sources: list[Source]) -> list[Source]:
+    """Round-robin over styles, so a build cut short still holds some of every style."""
+    by_style: dict[str, list[Source]] = {}
+    for source in sources:
+        by_style.setdefault(source.style, []).append(source)
+    queues = list(by_style.values())
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues if i < len(q)]
 
 
 def _write_lines(path: Path, pieces: list[dict]) -> None:

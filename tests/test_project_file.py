@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from composer.annotations import ChordMark, Take
 from composer.errors import ProjectFileError
 from composer.project_file import FORMAT_VERSION, Project, dumps_project, load_project, loads_project, save_project
 from composer.score import Note, Score, Track
@@ -151,3 +153,37 @@ def test_saved_file_gets_normal_permissions(tmp_path: Path) -> None:
         assert path.stat().st_mode & 0o777 == 0o600  # an existing file keeps its permissions
     finally:
         os.umask(umask)
+
+
+def test_format_2_migrates_with_no_chords_or_takes() -> None:
+    project = load_project(DATA / "v2_example.csproj.json")
+    assert project.score.title == "Format 2 example"
+    assert project.score.chords == () and project.score.takes == ()
+    assert [n.pitch for n in project.score.tracks[0].notes] == [60, 64]
+    assert project.app_state == {"view": {"left_tick": 0}}
+
+
+def test_chords_and_takes_round_trip() -> None:
+    take = Take("restyle", (3,), 4, 8, (("keep", "harmony"), ("style", "folk"), ("temperature", 0.9)), 42,
+                "default@abc123", 2, "2026-11-22T04:30:00+00:00")
+    score = Score(tracks=(Track(id=3, name="Lead"),), chords=(ChordMark(0, "C"), ChordMark(1920, "Am7")),
+                  takes=(take,))
+    loaded = loads_project(dumps_project(Project(score, {}))).score
+    assert loaded.chords == score.chords
+    assert loaded.takes == (replace(take, track_ids=(loaded.tracks[0].id,)),)  # ids are per session
+    assert loaded.takes[0].option("style") == "folk"
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("chords", [[480, "C"], [0, "G"]], "time order"),
+    ("chords", [[0, ""]], "chord symbol"),
+    ("chords", [[-5, "C"]], "tick"),
+    ("takes", [{"operation": "fill"}], "takes\\[0\\]"),
+    ("takes", [{"operation": "fill", "tracks": [], "bars": [0, 1], "options": {"a": [1]}, "seed": 1,
+                "model": "m", "candidate": 0, "created": ""}], "options"),
+])
+def test_bad_chords_and_takes_are_named(field: str, value: object, message: str) -> None:
+    doc = json.loads(dumps_project(Project(Score(), {})))
+    doc["score"][field] = value
+    with pytest.raises(ProjectFileError, match=message):
+        loads_project(json.dumps(doc))
