@@ -371,10 +371,10 @@ def test_start_opens_the_demo_or_the_given_file(qtbot: QtBot, tmp_path: Path) ->
     assert other.controller.score.note_count == read_midi(POP909_FILES[2])[0].note_count
 
 
-def test_start_up_imports_no_torch_and_no_music21() -> None:
+def test_start_up_imports_no_torch_no_music21_no_pyqtgraph() -> None:
     code = (
         "import sys, os; os.environ['QT_QPA_PLATFORM'] = 'offscreen'; import ui.app, ui.mainwindow; "
-        "print(sorted(m for m in ('torch', 'music21') if m in sys.modules))"
+        "print(sorted(m for m in ('torch', 'music21', 'pyqtgraph') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
