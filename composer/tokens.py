@@ -270,26 +270,55 @@ def encode_training(window: Window) -> list[str]:
 
 
 class TokenError(ValueError):
-    """A token sequence that does not follow the grammar."""
+    """A token sequence that does not follow the grammar (the only error decoding raises)."""
 
 
-def decode_notes(tokens: Sequence[str], bar_start: int) -> list[Note]:
-    """Notes of one bar's ``[POS] PITCH DUR VEL`` run (controls and markers are skipped)."""
+_DURATION_SET = frozenset(DURATIONS)
+
+
+def _number(token: str, prefix: str, valid: range | frozenset[int]) -> int:
+    """The number after ``prefix`` in ``token``; TokenError when it is not one of ``valid``."""
+    try:
+        value = int(token[len(prefix):])
+    except ValueError:
+        raise TokenError(f"malformed token {token!r}") from None
+    if value not in valid:
+        raise TokenError(f"{token!r} is out of range here")
+    return value
+
+
+def decode_notes(tokens: Sequence[str], bar_start: int, bar_units: int = MAX_BAR_UNITS) -> list[Note]:
+    """Notes of one bar's ``[POS] PITCH DUR VEL`` run (controls and markers are skipped).
+
+    Garbage (a position past the bar's ``bar_units``, a pitch outside 0..127, a token
+    outside the vocabulary's values) raises TokenError, so a caller never gets a note
+    outside the bar or a score-breaking value.
+    """
+    positions = range(min(bar_units, MAX_BAR_UNITS))
     notes: list[Note] = []
     pos = 0
     i = 0
     while i < len(tokens):
         t = tokens[i]
         if t.startswith("POS_"):
-            pos = int(t[4:])
+            pos = _number(t, "POS_", positions)
         elif t.startswith("PITCH_"):
             if i + 2 >= len(tokens) or not tokens[i + 1].startswith("DUR_") or not tokens[i + 2].startswith("VEL_"):
                 raise TokenError(f"PITCH not followed by DUR and VEL at {i}: {tokens[i:i + 3]}")
-            pitch, units, vel = int(t[6:]), int(tokens[i + 1][4:]), int(tokens[i + 2][4:])
+            if pos not in positions:
+                raise TokenError(f"a note at position {pos} is outside a bar of {len(positions)} units")
+            pitch = _number(t, "PITCH_", range(128))
+            units = _number(tokens[i + 1], "DUR_", _DURATION_SET)
+            vel = _number(tokens[i + 2], "VEL_", range(VELOCITY_BINS))
             notes.append(Note.create(pitch, bar_start + pos * UNIT, units * UNIT, bin_velocity(vel)))
             i += 2
         i += 1
     return notes
+
+
+def _bar_units(window: Window, bar: int) -> int:
+    start, end = window.bar_ticks(bar)
+    return (end - start) // UNIT
 
 
 def strip_controls(tokens: Sequence[str]) -> list[str]:
@@ -322,7 +351,7 @@ def decode_fills(window: Window, tokens: Sequence[str]) -> dict[tuple[int, int],
         except ValueError:
             break
         start, _ = window.bar_ticks(cell[1])
-        out[cell] = decode_notes(strip_controls(tokens[i + 1 : end]), start)
+        out[cell] = decode_notes(strip_controls(tokens[i + 1 : end]), start, _bar_units(window, cell[1]))
         i = end + 1
     return out
 
@@ -330,18 +359,26 @@ def decode_fills(window: Window, tokens: Sequence[str]) -> dict[tuple[int, int],
 def decode_context(window: Window, tokens: Sequence[str]) -> dict[int, list[Note]]:
     """Notes of the context bars per track (FILL cells give none), from :func:`encode_context` output."""
     out: dict[int, list[Note]] = {t: [] for t in window.track_ids}
+    seq = list(tokens)
     track_index, bar = -1, window.start_bar
     i = 0
-    while i < len(tokens):
-        t = tokens[i]
+    while i < len(seq):
+        t = seq[i]
         if t == "TRACK":
             track_index, bar = track_index + 1, window.start_bar
+            if track_index >= len(window.track_ids):
+                raise TokenError(f"more tracks than the window's {len(window.track_ids)}")
+        elif t in ("FILL", "BAR") and not (track_index >= 0 and bar < window.end_bar):
+            raise TokenError(f"{t} at {i} is outside the window's tracks and bars")
         elif t == "FILL":
             bar += 1
         elif t == "BAR":
-            end = list(tokens).index("BAR_END", i)
+            try:
+                end = seq.index("BAR_END", i)
+            except ValueError:
+                raise TokenError(f"BAR at {i} is never closed") from None
             start, _ = window.bar_ticks(bar)
-            out[window.track_ids[track_index]] += decode_notes(tokens[i + 1 : end], start)
+            out[window.track_ids[track_index]] += decode_notes(seq[i + 1 : end], start, _bar_units(window, bar))
             bar += 1
             i = end
         elif t == "FILL_START":
