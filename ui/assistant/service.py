@@ -1,0 +1,490 @@
+"""The inference service: one long-lived worker thread that owns torch and the model.
+
+The GUI thread never runs the model and never imports torch: the worker imports it and
+loads the checkpoint after the window shows (state LOADING, then READY or ERROR). A
+:class:`Request` is a frozen snapshot (the immutable Score, the Region, the options, the
+seed, the fingerprints to avoid, the document revision), so the worker never touches
+the live document. Each request has its own cancel event, which the engine checks
+before every token; a new request cancels the one before it.
+
+Events travel back as one queued Qt signal and are re-emitted on the GUI thread only
+while they belong to the current request and the song has not changed under it: an
+edit to notes, tracks, meter or chord symbols marks the running request stale (it is
+cancelled and :attr:`AssistantService.stale` tells the panel); muting a track or
+recording a take does not. Errors (no or bad checkpoint, out of memory, an exception
+in the model) become messages; a CUDA failure reloads the model on the CPU and retries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from composer.annotations import JsonScalar
+from composer.edits import ChangeSet
+from composer.region import Region
+from composer.score import Note, Score
+from composer.tokens import BarControls
+
+if TYPE_CHECKING:
+    from models.assistant import Assistant, Result
+
+OPERATIONS = ("fill", "vary", "restyle", "continue")
+CHUNK_BARS = 4
+"""Vary and restyle of a longer region (a whole track) run window by window of this many bars."""
+
+
+class ServiceState(Enum):
+    IDLE = "no model"
+    LOADING = "loading model"
+    READY = "ready"
+    BUSY = "generating"
+    ERROR = "model unavailable"
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """What the user chose in the panel; None means "auto" (the model or the original decides)."""
+
+    candidates: int = 4
+    temperature: float = 1.0
+    style: str | None = None
+    amount: float = 0.5  # vary: 0 close to the original .. 1 free
+    keep: tuple[str, ...] = ("harmony",)  # restyle: what to keep (models.assistant.KEEP_OPTIONS)
+    density: int | None = None  # DENS bin 0..7
+    polyphony: int | None = None  # POLY bin
+    pitch_range: tuple[int, int] | None = None
+
+    def as_pairs(self) -> tuple[tuple[str, JsonScalar], ...]:
+        """Sorted (name, value) pairs of JSON scalars, as a Take stores them."""
+        pairs: dict[str, JsonScalar] = {
+            "candidates": self.candidates, "temperature": self.temperature, "style": self.style,
+            "amount": self.amount, "keep": ",".join(self.keep), "density": self.density,
+            "polyphony": self.polyphony,
+            "pitch_range": None if self.pitch_range is None else f"{self.pitch_range[0]}-{self.pitch_range[1]}",
+        }
+        return tuple(sorted(pairs.items()))
+
+    @classmethod
+    def from_pairs(cls, pairs: tuple[tuple[str, JsonScalar], ...]) -> RequestOptions:
+        """The options a Take recorded (unknown names are ignored, missing ones take defaults)."""
+        data = dict(pairs)
+        out = cls()
+        simple = {"candidates": int, "temperature": float, "amount": float, "density": int, "polyphony": int}
+        for name, kind in simple.items():
+            if data.get(name) is not None:
+                out = replace(out, **{name: kind(data[name])})
+        if data.get("style"):
+            out = replace(out, style=str(data["style"]))
+        if "keep" in data:
+            out = replace(out, keep=tuple(k for k in str(data["keep"] or "").split(",") if k))
+        if data.get("pitch_range"):
+            low, _, high = str(data["pitch_range"]).partition("-")
+            out = replace(out, pitch_range=(int(low), int(high)))
+        return out
+
+    def steering(self) -> BarControls | None:
+        """The controls the user set explicitly (density, polyphony, pitch range), or None."""
+        if self.density is None and self.polyphony is None and self.pitch_range is None:
+            return None
+        return BarControls(density=self.density, polyphony=self.polyphony, pitch_range=self.pitch_range)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One frozen request: everything the worker needs, nothing live."""
+
+    id: int
+    revision: int
+    operation: str
+    score: Score
+    region: Region
+    options: RequestOptions
+    seed: int
+    avoid: frozenset[tuple] = frozenset()
+    submitted: float = field(default_factory=time.perf_counter, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.operation not in OPERATIONS:
+            raise ValueError(f"unknown operation {self.operation!r}")
+
+    @property
+    def chunks(self) -> list[Region]:
+        """The regions run one after another: vary and restyle of a long region go window by window."""
+        r = self.region
+        if self.operation not in ("vary", "restyle") or r.bar_count <= CHUNK_BARS:
+            return [r]
+        return [Region(r.track_ids, b, min(b + CHUNK_BARS, r.end_bar)) for b in range(r.start_bar, r.end_bar,
+                                                                                       CHUNK_BARS)]
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str  # checkpoint name and vocabulary hash, what a Take records
+    device: str  # "cuda", "mps" or "cpu"
+    styles: tuple[str, ...]
+    path: Path
+
+
+def stale_change(changes: ChangeSet) -> bool:
+    """Does this change make a running request's snapshot wrong? (Muting, mixing, takes: no.)"""
+    return bool(changes.note_tracks or changes.track_list or changes.time_signature or changes.chords
+                or changes.everything)
+
+
+def pick_device() -> str:
+    """CUDA where present, else Apple's MPS, else the CPU (runs on the worker: imports torch)."""
+    import torch  # noqa: PLC0415 - the worker thread imports torch, never the GUI thread
+
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    return "mps" if mps is not None and mps.is_available() else "cpu"
+
+
+class AssistantService(QObject):
+    """The GUI side of the worker: submit, cancel, and signals that arrive on the GUI thread."""
+
+    state_changed = Signal(object, str)  # ServiceState, detail (the error message, the device)
+    model_loaded = Signal(object)  # ModelInfo
+    cell_done = Signal(object, int, object, object)  # Request, candidate, (track id, bar), list[Note]
+    candidate_restarted = Signal(object, int, int, int)  # Request, candidate, start bar, end bar being redone
+    finished = Signal(object, object, float)  # Request, Result, seconds from submit
+    failed = Signal(object, str)  # Request, message
+    cancelled = Signal(object)  # Request
+    stale = Signal(object)  # Request: the song changed under it; it was cancelled and dropped
+    message = Signal(str)  # something the user should read (a CUDA fallback)
+    _posted = Signal(object)  # (kind, request id, payload) from the worker thread
+
+    def __init__(self, parent: QObject | None = None, device: str | None = None, threads: int | None = None) -> None:
+        super().__init__(parent)
+        self._device_choice = device  # None: pick_device()
+        self._threads = threads
+        self._jobs: queue.Queue[Any] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._state = ServiceState.IDLE
+        self._detail = ""
+        self.info: ModelInfo | None = None
+        self.current: Request | None = None
+        self._cancel: threading.Event | None = None
+        self._next_id = 0
+        self._idle = threading.Event()  # set while no job is queued or running
+        self._idle.set()
+        self._pending = 0
+        self._lock = threading.Lock()
+        self._posted.connect(self._on_posted)
+
+    # lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> ServiceState:
+        return self._state
+
+    @property
+    def detail(self) -> str:
+        return self._detail
+
+    def start(self, checkpoint: str | os.PathLike[str]) -> None:
+        """Start the worker (once) and have it load ``checkpoint`` (a path without suffix)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="assistant-worker", daemon=True)
+            self._thread.start()
+        self._set_state(ServiceState.LOADING, str(checkpoint))
+        self._queue(("load", Path(checkpoint)))
+
+    def shutdown(self, wait: float = 2.0) -> None:
+        """Cancel what runs and end the worker (the window closes)."""
+        self.cancel(notify=False)
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(wait)
+            self._thread = None
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until the worker has nothing running (tests and the benchmark; never the GUI)."""
+        return self._idle.wait(timeout)
+
+    # requests -------------------------------------------------------------------------------
+
+    def new_id(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def submit(self, request: Request) -> None:
+        """Run ``request``, superseding (cancelling) the one before."""
+        self.cancel(notify=True)
+        self.current = request
+        self._cancel = threading.Event()
+        if self._state is ServiceState.ERROR or self._thread is None:
+            reason = self._detail or "the model is not loaded"
+            self.current = None
+            self.failed.emit(request, f"The assistant is unavailable: {reason}")
+            return
+        if self._state is ServiceState.READY:
+            self._set_state(ServiceState.BUSY, "")
+        self._queue(("run", request, self._cancel))
+
+    def cancel(self, notify: bool = True) -> bool:
+        """Stop the current request: the worker stops at the next token, its events are dropped now."""
+        request, self.current = self.current, None
+        if self._cancel is not None:
+            self._cancel.set()
+        if request is None:
+            return False
+        if self._state is ServiceState.BUSY:
+            self._set_state(ServiceState.READY, "")
+        if notify:
+            self.cancelled.emit(request)
+        return True
+
+    def song_changed(self, changes: ChangeSet) -> None:
+        """Connect to the document's changes: a change that invalidates the snapshot drops the request."""
+        if self.current is not None and stale_change(changes):
+            request = self.current
+            self.cancel(notify=False)
+            self.stale.emit(request)
+
+    def _queue(self, job: tuple) -> None:
+        with self._lock:
+            self._pending += 1
+            self._idle.clear()
+        self._jobs.put(job)
+
+    # GUI side of the worker's events ---------------------------------------------------------
+
+    def _set_state(self, state: ServiceState, detail: str) -> None:
+        if (state, detail) != (self._state, self._detail):
+            self._state, self._detail = state, detail
+            self.state_changed.emit(state, detail)
+
+    def _on_posted(self, item: tuple[str, int, Any]) -> None:
+        kind, request_id, payload = item
+        if kind == "loaded":
+            self.info = payload
+            self._set_state(ServiceState.BUSY if self.current is not None else ServiceState.READY, payload.device)
+            self.model_loaded.emit(payload)
+            return
+        if kind == "load_failed":
+            self._set_state(ServiceState.ERROR, payload)
+            if self.current is not None:
+                self._fail(self.current, f"The assistant is unavailable: {payload}")
+            return
+        if kind == "message":
+            self.message.emit(payload)
+            return
+        request = self.current
+        if request is None or request.id != request_id:
+            return  # superseded, cancelled or stale: dropped
+        if kind == "cell":
+            candidate, cell, notes = payload
+            self.cell_done.emit(request, candidate, cell, notes)
+        elif kind == "restart":
+            self.candidate_restarted.emit(request, *payload)
+        elif kind == "result":
+            self.current = None
+            self._set_state(ServiceState.READY, self.info.device if self.info else "")
+            self.finished.emit(request, payload, time.perf_counter() - request.submitted)
+        elif kind == "error":
+            self._fail(request, payload)
+
+    def _fail(self, request: Request, text: str) -> None:
+        self.current = None
+        if self._state is ServiceState.BUSY:
+            self._set_state(ServiceState.READY, self.info.device if self.info else "")
+        self.failed.emit(request, text)
+
+    def _post(self, kind: str, request_id: int, payload: Any) -> None:
+        with contextlib.suppress(RuntimeError):  # the service was deleted while the worker ran
+            self._posted.emit((kind, request_id, payload))
+
+    # the worker thread ----------------------------------------------------------------------
+
+    def _work(self) -> None:
+        worker = _Worker(self._post, self._device_choice, self._threads)
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            if job[0] == "load":
+                worker.load(job[1])
+            else:
+                _kind, request, cancel = job
+                if not cancel.is_set():
+                    worker.run(request, cancel)
+            with self._lock:
+                self._pending -= 1
+                if self._pending == 0:
+                    self._idle.set()
+
+
+class _Worker:
+    """What runs on the worker thread: torch, the model and the generation loop."""
+
+    def __init__(self, post: Any, device: str | None, threads: int | None) -> None:
+        self.post = post
+        self.device_choice = device
+        self.threads = threads
+        self.assistant: Any = None  # a Steered assistant once loaded
+        self.path: Path | None = None
+        self.device = "cpu"
+
+    def load(self, path: Path, device: str | None = None) -> bool:
+        try:
+            import torch  # noqa: PLC0415
+
+            from models import checkpoint  # noqa: PLC0415
+            from models.engine import Engine  # noqa: PLC0415
+
+            if self.threads is not None:
+                torch.set_num_threads(self.threads)
+            device = device or self.device_choice or pick_device()
+            try:
+                model, vocab, info = checkpoint.load(path, device)
+            except (RuntimeError, AssertionError) as exc:
+                if device == "cpu":
+                    raise
+                self.post("message", 0, f"The model could not start on {device.upper()} ({_short(exc)}); "
+                                        "using the CPU")
+                device = "cpu"
+                model, vocab, info = checkpoint.load(path, device)
+            self.assistant = _steered_class()(Engine(model, vocab))
+            self.path, self.device = path, device
+            self.post("loaded", 0, ModelInfo(f"{path.name} ({info.vocab_hash})", device, vocab.styles, path))
+            return True
+        except Exception as exc:  # noqa: BLE001 - any failure to load is shown, the editor keeps working
+            self.assistant = None
+            self.post("load_failed", 0, str(exc) or type(exc).__name__)
+            return False
+
+    def run(self, request: Request, cancel: threading.Event) -> None:
+        from models.engine import Cancelled  # noqa: PLC0415
+
+        if self.assistant is None:
+            self.post("error", request.id, "The assistant is unavailable: the model did not load")
+            return
+        try:
+            self._generate(request, cancel)
+        except Cancelled:
+            pass
+        except Exception as exc:  # noqa: BLE001 - shown as a message; CUDA falls back to the CPU
+            if self.device != "cpu" and _is_device_failure(exc) and self.path is not None:
+                self.post("message", 0, f"{self.device.upper()} failed ({_short(exc)}); running on the CPU")
+                if self.load(self.path, "cpu"):
+                    self.run(request, cancel)
+                return
+            self.post("error", request.id, _explain(exc))
+
+    def _generate(self, request: Request, cancel: threading.Event) -> None:
+        from models.assistant import Result  # noqa: PLC0415
+        from models.engine import Cancelled, CandidateRestarted, CellDone  # noqa: PLC0415
+
+        assert self.assistant is not None
+        chunks = request.chunks
+        avoid = _expand(request.avoid) if len(chunks) > 1 else set(request.avoid)
+        merged: list[dict[int, list[Note]]] = []
+        prints: list[list[tuple]] = []
+        for region in chunks:
+            for event in self._events(request, region, cancel, avoid):
+                if cancel.is_set():  # cells finished in the same step as the cancel are not sent
+                    raise Cancelled()
+                if isinstance(event, CellDone):
+                    self.post("cell", request.id, (event.candidate, event.cell, event.notes))
+                elif isinstance(event, CandidateRestarted):
+                    self.post("restart", request.id, (event.candidate, region.start_bar, region.end_bar))
+                elif isinstance(event, Result):
+                    _merge(merged, prints, event)
+        fingerprints = [p[0] if len(chunks) == 1 else ("chunks", *p) for p in prints]
+        self.post("result", request.id, Result(merged, fingerprints))
+
+    def _events(self, request: Request, region: Region, cancel: threading.Event, avoid: set[tuple]) -> Iterator[Any]:
+        from models.assistant import Options  # noqa: PLC0415
+
+        assistant = self.assistant
+        assert assistant is not None
+        o = request.options
+        options = Options(o.candidates, request.seed, o.temperature, style=o.style)
+        assistant.steer = o.steering()
+        score = request.score
+        if request.operation == "fill":
+            return assistant.fill(score, region, options, o.steering(), cancel, avoid)
+        if request.operation == "vary":
+            return assistant.vary(score, region, o.amount, options, cancel, avoid)
+        if request.operation == "restyle":
+            if o.style is None:
+                raise ValueError("Restyle needs a style: choose one in the panel")
+            return assistant.restyle(score, region, o.style, o.keep, options, cancel, avoid)
+        return assistant.fill(score, region, options, o.steering(), cancel, avoid)  # continue: region after the end
+
+
+def _steered_class() -> type[Assistant]:
+    from models.assistant import Assistant  # noqa: PLC0415
+
+    class Steered(Assistant):
+        """The assistant with the user's explicit density, polyphony and pitch range laid over the
+        controls vary and restyle derive from the original (the API takes them only for fill)."""
+
+        steer: BarControls | None = None
+
+        def _window(self, score: Score, region: Region, cells: list[tuple[int, int]], style: str | None,
+                    controls: dict[tuple[int, int], BarControls]) -> Any:
+            if self.steer is not None:
+                controls = {c: _steered(v, self.steer) for c, v in controls.items()}
+            return super()._window(score, region, cells, style, controls)
+
+    return Steered
+
+
+def _steered(controls: BarControls, steer: BarControls) -> BarControls:
+    return replace(
+        controls,
+        density=steer.density if steer.density is not None else controls.density,
+        polyphony=steer.polyphony if steer.polyphony is not None else controls.polyphony,
+        pitch_range=steer.pitch_range if steer.pitch_range is not None else controls.pitch_range,
+    )
+
+
+def _expand(avoid: frozenset[tuple]) -> set[tuple]:
+    """Chunked fingerprints ("chunks", fp1, fp2, ...) avoid each of their windows."""
+    out: set[tuple] = set()
+    for fp in avoid:
+        out.update(fp[1:] if fp and fp[0] == "chunks" else (fp,))
+    return out
+
+
+def _merge(merged: list[dict[int, list[Note]]], prints: list[list[tuple]], result: Result) -> None:
+    for i, (candidate, fp) in enumerate(zip(result.candidates, result.fingerprints, strict=True)):
+        if i == len(merged):
+            merged.append({})
+            prints.append([])
+        for track_id, notes in candidate.items():
+            merged[i].setdefault(track_id, []).extend(notes)
+        prints[i].append(fp)
+
+
+def _is_device_failure(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}"
+    return any(word in text for word in ("CUDA", "cuda", "OutOfMemory", "out of memory", "MPS", "cuDNN", "CUBLAS"))
+
+
+def _explain(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if "out of memory" in text.lower() or "OutOfMemory" in type(exc).__name__:
+        return "Out of memory while generating: select fewer bars or tracks, or fewer candidates"
+    if isinstance(exc, ValueError):
+        return text[:1].upper() + text[1:]
+    return f"The model failed: {type(exc).__name__}: {_short(exc)}"
+
+
+def _short(exc: BaseException, limit: int = 160) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
