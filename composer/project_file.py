@@ -37,6 +37,9 @@ FORMAT_VERSION = 3
 SUFFIX = ".csproj.json"
 
 Json = dict[str, Any]
+# What reading damaged JSON data can raise (a list for an object, NaN or infinity for a number, a
+# missing field): each becomes a ProjectFileError naming where it happened.
+_DAMAGE = (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError)
 
 
 @dataclass
@@ -129,6 +132,8 @@ def loads_project(text: str) -> Project:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ProjectFileError(f"damaged project file: invalid JSON at line {exc.lineno}, column {exc.colno}") from None
+    except (ValueError, RecursionError) as exc:  # a number too long to convert, nesting too deep to parse
+        raise ProjectFileError(f"damaged project file: {_reason(exc)}") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT_NAME:
         raise ProjectFileError("not a Composer Studio project file")
     doc = _migrate(doc)
@@ -140,7 +145,7 @@ def loads_project(text: str) -> Project:
             raise _Bad("app_state", "must be an object")
     except _Bad as exc:
         raise ProjectFileError(f"damaged project file: {exc}") from None
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except _DAMAGE as exc:
         raise ProjectFileError(f"damaged project file: {reader.where}: {_reason(exc)}") from None
     return Project(score, app_state)
 
@@ -152,7 +157,7 @@ def score_from_json(data: Json) -> Score:
         return reader.score(data)
     except _Bad as exc:
         raise ProjectFileError(f"invalid score: {exc}") from None
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except _DAMAGE as exc:
         raise ProjectFileError(f"invalid score: {reader.where}: {_reason(exc)}") from None
 
 
@@ -174,7 +179,7 @@ def _migrate(doc: Json) -> Json:
     while version < FORMAT_VERSION:
         try:
             doc = _MIGRATIONS[version](doc)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except _DAMAGE as exc:
             raise ProjectFileError(f"damaged project file (format {version}): {_reason(exc)}") from None
         version += 1
     return doc
