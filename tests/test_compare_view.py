@@ -68,7 +68,7 @@ def test_plots_density_range_and_confidence_per_candidate(qtbot: QtBot) -> None:
     assert [t for t, _x in texts(plots.range)] == ["–"]  # ... but a dash
     (style,) = bar_items(plots.style)
     assert list(style.opts["x"]) == [0, 2] and list(style.opts["height"]) == [0.8, 0.25]
-    assert texts(plots.style) == [(NOT_AVAILABLE, 1.0)]
+    assert texts(plots.style) == [(NOT_AVAILABLE, 1.0)]  # over B, the one without a confidence
     assert plots.na_labels == ["B"]
 
 
@@ -81,7 +81,8 @@ def test_updates_as_candidates_stream_in_and_clears(qtbot: QtBot) -> None:
     assert view.plots is plots  # the same plots, redrawn
     (density,) = bar_items(plots.density)  # the old bars are gone
     assert list(density.opts["height"]) == [4.0, 1.0]
-    assert tick_labels(plots.style) == ["A", "B"] and len(texts(plots.style)) == 2
+    assert tick_labels(plots.style) == ["A", "B"]
+    assert texts(plots.style) == [(NOT_AVAILABLE, 0.5)] and plots.na_labels == ["A", "B"]  # one label for all
     view.clear()
     assert view.stats == () and not plots.widget.isVisible()
     view.set_stats([CandidateStats("A", 1.0, 60, 60, 0.5)])

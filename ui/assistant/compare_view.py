@@ -105,11 +105,13 @@ class _Plots:
             heights = [float(stats[i].style_confidence or 0.0) for i in confident]
             bars = pg.BarGraphItem(x=confident, height=heights, width=0.6, brushes=[brushes[i] for i in confident])
             self._add("style", self.style, bars)
-        self.na_labels = []
-        for i, s in enumerate(stats):
-            if s.style_confidence is None:
-                self._text("style", self.style, NOT_AVAILABLE, i, 0.5)
-                self.na_labels.append(s.label)
+        self.na_labels = [s.label for s in stats if s.style_confidence is None]
+        if not confident:  # the usual case without a classifier: one label for the plot
+            self._text("style", self.style, NOT_AVAILABLE, (len(stats) - 1) / 2, 0.5)
+        else:  # upright, so neighbouring labels in a narrow plot do not run into each other
+            for i, s in enumerate(stats):
+                if s.style_confidence is None:
+                    self._text("style", self.style, NOT_AVAILABLE, i, 0.25, angle=90)
 
     def _show_ranges(self, stats: Sequence[CandidateStats], brushes: list[Any]) -> None:
         pg = self.pg
@@ -137,8 +139,8 @@ class _Plots:
         plot.addItem(item)
         self.items[name].append(item)
 
-    def _text(self, name: str, plot: Any, text: str, x: float, y: float) -> None:
-        item = self.pg.TextItem(text, color=AXIS, anchor=(0.5, 0.5))
+    def _text(self, name: str, plot: Any, text: str, x: float, y: float, angle: float = 0) -> None:
+        item = self.pg.TextItem(text, color=AXIS, anchor=(0.5, 0.5), angle=angle)
         item.setPos(x, y)
         self._add(name, plot, item)
 

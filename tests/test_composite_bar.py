@@ -1,0 +1,125 @@
+"""The composite bar, driven by real clicks: choose a candidate per bar, then accept the mix as one undo step."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from composer.annotations import Take
+from composer.candidate_diff import COMPOSITE, composite_edit
+from composer.region import Region
+from composer.score import Note, Score, Track
+from composer.timing import PPQ
+from ui.assistant.composite_bar import CompositeBar
+from ui.document_controller import DocumentController
+
+BAR = 4 * PPQ
+BARS = (4, 5, 6)  # the region's bars (0-based): the song's bars 5..7
+
+
+def make_bar(qtbot: QtBot, count: int = 3) -> CompositeBar:
+    bar = CompositeBar()
+    qtbot.addWidget(bar)
+    bar.reset(BARS, count)
+    bar.show()
+    qtbot.waitExposed(bar)
+    return bar
+
+
+def click(qtbot: QtBot, bar: CompositeBar, bar_number: int, candidate: int) -> None:
+    qtbot.mouseClick(bar.button(bar_number, candidate), Qt.MouseButton.LeftButton)
+
+
+def test_one_chooser_per_bar_all_on_a_and_only_written_bars_enabled(qtbot: QtBot) -> None:
+    bar = make_bar(qtbot)
+    assert bar.choice() == {4: 0, 5: 0, 6: 0}
+    assert [bar.button(b, c).text() for b in BARS for c in range(3)] == ["A", "B", "C"] * 3
+    assert not bar.accept_button.isEnabled()  # nothing written yet
+    assert not bar.button(5, 2).isEnabled()
+    click(qtbot, bar, 5, 2)  # a click on a bar C has not written does nothing
+    assert bar.choice()[5] == 0
+    bar.set_written([{4, 5}, {4}, {4, 5}])
+    assert bar.button(5, 2).isEnabled() and not bar.button(5, 1).isEnabled()
+    assert not bar.accept_button.isEnabled()  # A has not written bar 6
+    bar.set_written([{4, 5, 6}, {4}, {4, 5}])
+    assert bar.accept_button.isEnabled()
+
+
+def test_clicks_choose_per_bar_exclusively_and_emit_the_choice(qtbot: QtBot) -> None:
+    bar = make_bar(qtbot)
+    bar.set_written([set(BARS)] * 3)
+    seen: list[dict[int, int]] = []
+    bar.choiceChanged.connect(seen.append)
+    click(qtbot, bar, 4, 1)
+    click(qtbot, bar, 6, 2)
+    assert bar.choice() == {4: 1, 5: 0, 6: 2} and bar.is_mixed()
+    assert seen == [{4: 1, 5: 0, 6: 0}, {4: 1, 5: 0, 6: 2}]
+    assert bar.button(4, 1).isChecked() and not bar.button(4, 0).isChecked()  # one per bar
+    click(qtbot, bar, 4, 0)
+    click(qtbot, bar, 6, 0)
+    assert not bar.is_mixed()
+
+
+def test_choosing_a_bar_not_yet_written_blocks_accept_until_it_is(qtbot: QtBot) -> None:
+    bar = make_bar(qtbot, 2)
+    bar.set_written([set(BARS), {4, 5}])
+    click(qtbot, bar, 5, 1)
+    assert bar.accept_button.isEnabled()
+    bar.set_choice({6: 1})  # programmatic, as the panel may restore a choice
+    assert not bar.accept_button.isEnabled()
+    bar.set_written([set(BARS), set(BARS)])
+    assert bar.accept_button.isEnabled()
+
+
+def test_reset_rebuilds_for_a_new_region(qtbot: QtBot) -> None:
+    bar = make_bar(qtbot)
+    bar.reset((0, 1), 4)
+    assert bar.bars == (0, 1) and bar.choice() == {0: 0, 1: 0}
+    assert bar.button(1, 3).text() == "D"
+
+
+def n(pitch: int, start: int, duration: int = PPQ) -> Note:
+    return Note.create(pitch, start, duration)
+
+
+def test_accept_mix_writes_the_composite_as_one_undo_step_with_a_composite_take(qtbot: QtBot) -> None:
+    melody = Track.create("Melody", [n(60, b * BAR) for b in range(8)])
+    bass = Track.create("Bass", [n(36, b * BAR, 2 * PPQ) for b in range(8)])
+    controller = DocumentController()
+    controller.load(Score(tracks=(melody, bass)))
+    region = Region((melody.id, bass.id), BARS[0], BARS[-1] + 1)
+    before = controller.score
+    # Three candidates: each writes its own pitch in every bar (A: 70s, B: 80s, C: 90s).
+    candidates = [
+        {
+            melody.id: [n(70 + 10 * c + i, b * BAR + PPQ) for i, b in enumerate(BARS)],
+            bass.id: [n(40 + c, b * BAR) for b in BARS],
+        }
+        for c in range(3)
+    ]
+    take = Take("vary", region.track_ids, region.start_bar, region.end_bar, (("amount", 0.5),), 7, "default:abc", 0,
+                "2026-11-22T05:00:00")
+    bar = make_bar(qtbot)
+    bar.set_written([set(BARS)] * 3)
+    bar.acceptRequested.connect(
+        lambda choice: controller.push(composite_edit(controller.score, region, candidates, choice, take))
+    )
+    click(qtbot, bar, 4, 1)  # bar 5 from B
+    click(qtbot, bar, 6, 2)  # bar 7 from C; bar 6 stays A
+    click(qtbot, bar, BARS[0], 1)  # clicking the checked button again keeps it
+    qtbot.mouseClick(bar.accept_button, Qt.MouseButton.LeftButton)
+
+    score = controller.score
+    region_melody = [(x.pitch, x.start) for x in score.track(melody.id).starting_in(4 * BAR, 7 * BAR)]
+    assert region_melody == [(80, 4 * BAR + PPQ), (71, 5 * BAR + PPQ), (92, 6 * BAR + PPQ)]
+    assert [x.pitch for x in score.track(bass.id).starting_in(4 * BAR, 7 * BAR)] == [41, 40, 42]
+    assert [x.pitch for x in score.track(melody.id).starting_in(0, 4 * BAR)] == [60] * 4  # outside untouched
+    (recorded,) = score.takes
+    assert recorded.candidate == COMPOSITE and recorded.option("mix") == "B,A,C" and recorded.option("amount") == 0.5
+    assert (recorded.operation, recorded.seed, recorded.start_bar, recorded.end_bar) == ("vary", 7, 4, 7)
+    assert controller.undo_stack.count() == 1 and controller.undo_stack.undoText() == "Accept mix"
+
+    controller.undo_stack.undo()
+    assert controller.score.tracks == before.tracks and controller.score.takes == ()
+    controller.undo_stack.redo()
+    assert controller.score.takes == (recorded,)
