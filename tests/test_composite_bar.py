@@ -69,6 +69,8 @@ def test_choosing_a_bar_not_yet_written_blocks_accept_until_it_is(qtbot: QtBot) 
     assert not bar.accept_button.isEnabled()
     bar.set_written([set(BARS), set(BARS)])
     assert bar.accept_button.isEnabled()
+    bar.set_written([set(BARS), set(BARS)], acceptable=False)  # e.g. the request is still running
+    assert not bar.accept_button.isEnabled()
 
 
 def test_reset_rebuilds_for_a_new_region(qtbot: QtBot) -> None:

@@ -55,6 +55,7 @@ class CompositeBar(QWidget):
         self._groups: dict[int, QButtonGroup] = {}
         self._buttons: dict[tuple[int, int], QPushButton] = {}
         self._written: list[set[int]] = []
+        self._acceptable = True
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -125,8 +126,10 @@ class CompositeBar(QWidget):
         self._buttons[(bar, index)] = button
         return button
 
-    def set_written(self, written: Sequence[set[int] | frozenset[int]]) -> None:
-        """Which bars each candidate has written so far (index = candidate)."""
+    def set_written(self, written: Sequence[set[int] | frozenset[int]], *, acceptable: bool = True) -> None:
+        """Which bars each candidate has written so far (index = candidate); ``acceptable`` False keeps
+        "Accept mix" off whatever is written (the request is still running, or the song changed)."""
+        self._acceptable = acceptable
         self._written = [set(bars) for bars in written][: self._count]
         self._written += [set() for _ in range(self._count - len(self._written))]
         self._update_enabled()
@@ -139,7 +142,7 @@ class CompositeBar(QWidget):
         for (bar, index), button in self._buttons.items():
             button.setEnabled(bar in self._written[index] or button.isChecked())
         choice = self.choice()
-        ready = bool(self._bars) and all(bar in self._written[c] for bar, c in choice.items())
+        ready = self._acceptable and bool(self._bars) and all(bar in self._written[c] for bar, c in choice.items())
         self.accept_button.setEnabled(ready)
 
     # --- reading and setting -----------------------------------------------------------------

@@ -1,0 +1,150 @@
+"""The diff view, kept shares, compare view and mix in the real assistant panel, with a tiny real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from composer.candidate_diff import COMPOSITE, DiffKind, composite, diff_notes, region_kept_share
+from composer.region import Region
+from composer.score import Note, Score, Track
+from composer.timing import PPQ
+from composer.tokens import Vocabulary
+from models import checkpoint
+from models.transformer import ModelConfig, MusicTransformer
+from ui.assistant.candidate_tools import CandidateTools
+from ui.assistant.ghost_layer import GhostLayer
+from ui.assistant.panel import AssistantPanel
+from ui.assistant.service import AssistantService
+from ui.document_controller import DocumentController
+from ui.editor_state import EditorState
+
+WAIT_MS = 60_000
+REGION_BARS = (2, 4)
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    torch.manual_seed(5)
+    vocab = Vocabulary()
+    model = MusicTransformer(ModelConfig(len(vocab), n_layer=2, n_head=2, d_model=32, max_len=1024))
+    stem = tmp_path_factory.mktemp("model") / "tiny"
+    checkpoint.save(model, vocab, stem)
+    return stem
+
+
+def song(bars: int = 6) -> Score:
+    melody = Track.create("Melody", [Note.create(60 + i % 7, i * PPQ, PPQ) for i in range(bars * 4)])
+    bass = Track.create("Bass", [Note.create(36 + i % 5, i * 2 * PPQ, 2 * PPQ) for i in range(bars * 2)])
+    return Score(tracks=(melody, bass))
+
+
+class Rig:
+    def __init__(self, qtbot: QtBot, checkpoint_stem: Path) -> None:
+        self.controller = DocumentController()
+        self.controller.load(song())
+        self.state = EditorState()
+        self.service = AssistantService(threads=1)
+        with qtbot.waitSignal(self.service.model_loaded, timeout=WAIT_MS):
+            self.service.start(checkpoint_stem)
+        self.ghosts = GhostLayer()
+        self.panel = AssistantPanel(self.controller, self.state, self.service, self.ghosts)
+        qtbot.addWidget(self.panel)
+        self.panel.resize(320, 1400)
+        self.panel.show()
+        qtbot.waitExposed(self.panel)
+        found = self.panel.findChild(CandidateTools)
+        self.tools = found if found is not None else CandidateTools(self.panel)
+        if found is None:
+            self.panel.extras_layout.addWidget(self.tools)
+        score = self.controller.score
+        self.region = Region(tuple(t.id for t in score.tracks), *REGION_BARS)
+        self.state.set_region(self.region)
+
+    def ask(self, qtbot: QtBot, operation: str = "vary", n: int = 3) -> None:
+        self.panel.count.setValue(n)
+        with qtbot.waitSignal(self.service.finished, timeout=WAIT_MS):
+            self.panel.run(operation)
+        qtbot.waitUntil(lambda: self.panel.candidates is not None and self.panel.candidates.finished)
+
+
+@pytest.fixture
+def rig(qtbot: QtBot, tiny_checkpoint: Path) -> Rig:
+    r = Rig(qtbot, tiny_checkpoint)
+    yield r
+    r.service.shutdown()
+
+
+def test_hidden_until_candidates_then_kept_shares_and_compare(qtbot: QtBot, rig: Rig) -> None:
+    assert not rig.tools.isVisible()
+    rig.panel.amount.setValue(30)
+    rig.ask(qtbot, "vary", 3)
+    c = rig.panel.candidates
+    assert c is not None and rig.tools.isVisible()
+    assert rig.tools.asked.isVisible() and rig.tools.asked.text() == "Vary asked: keep ~70% of the original notes"
+    beat = PPQ
+    for i, label in enumerate(rig.tools.kept_labels):
+        share = region_kept_share(c.original, c.notes(i), beat)
+        assert label.text() == f"<b>{'ABC'[i]}</b> kept {share:.0%} of the original notes"
+    stats = rig.tools.compare.stats
+    assert [s.label for s in stats] == ["A", "B", "C"]
+    assert [s.notes_per_bar for s in stats] == [sum(map(len, c.notes(i).values())) / 2 for i in range(3)]
+    assert all(s.style_confidence is None for s in stats)  # no classifier yet: "n/a"
+    assert rig.tools.mix.isVisible() and rig.tools.mix.bars == (2, 3) and rig.tools.mix.accept_button.isEnabled()
+    rig.panel.reject_all()
+    assert not rig.tools.isVisible()
+
+
+def test_the_diff_toggle_restyles_the_ghosts_and_back(qtbot: QtBot, rig: Rig) -> None:
+    rig.ask(qtbot, "vary", 2)
+    c = rig.panel.candidates
+    assert c is not None
+    rig.panel.show_candidate(1)
+    track_ids = rig.region.track_ids
+    assert {s for t in track_ids for _n, s in rig.ghosts.notes(t)} <= {"candidate"}
+    qtbot.mouseClick(rig.tools.diff_toggle, Qt.MouseButton.LeftButton)
+    assert rig.tools.diff_toggle.isChecked()
+    for t in track_ids:
+        expected = sorted((n, kind.value) for n, kind in diff_notes(c.original[t], c.notes(1)[t], PPQ))
+        assert sorted(rig.ghosts.notes(t)) == expected
+        removed = [n for n, s in rig.ghosts.notes(t) if s == DiffKind.REMOVED.value]
+        assert set(removed) <= set(c.original[t])  # removed ghosts are the original's notes
+    rig.panel.show_candidate(0)  # another candidate is diffed too
+    t = track_ids[0]
+    assert sorted(rig.ghosts.notes(t)) == sorted((n, k.value) for n, k in diff_notes(c.original[t], c.notes(0)[t], PPQ))
+    qtbot.mouseClick(rig.tools.diff_toggle, Qt.MouseButton.LeftButton)
+    assert {s for t in track_ids for _n, s in rig.ghosts.notes(t)} <= {"candidate"}
+
+
+def test_accept_mix_by_clicks_is_one_undo_step_recorded_as_a_composite(qtbot: QtBot, rig: Rig) -> None:
+    rig.ask(qtbot, "vary", 3)
+    c = rig.panel.candidates
+    assert c is not None
+    before = rig.controller.score
+    expected = composite([c.notes(i) for i in range(3)], {2: 2, 3: 1}, c.bar_ranges())
+    mix = rig.tools.mix
+    qtbot.mouseClick(mix.button(2, 2), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(mix.button(3, 1), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(mix.accept_button, Qt.MouseButton.LeftButton)
+    score = rig.controller.score
+    start, end = rig.region.ticks(score)
+    for t in rig.region.track_ids:
+        assert [n[:4] for n in score.track(t).starting_in(start, end)] == [n[:4] for n in expected[t]]
+    assert score.takes[-1].candidate == COMPOSITE and score.takes[-1].operation == "vary"
+    assert rig.controller.undo_stack.count() == 1
+    assert rig.panel.candidates is None and not rig.tools.isVisible()
+    rig.controller.undo_stack.undo()
+    assert rig.controller.score.tracks == before.tracks and rig.controller.score.takes == ()
+
+
+def test_a_mix_from_one_candidate_accepts_that_candidate(qtbot: QtBot, rig: Rig) -> None:
+    rig.ask(qtbot, "vary", 2)
+    mix = rig.tools.mix
+    for bar in mix.bars:
+        qtbot.mouseClick(mix.button(bar, 1), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(mix.accept_button, Qt.MouseButton.LeftButton)
+    assert rig.controller.score.takes[-1].candidate == 1

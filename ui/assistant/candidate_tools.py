@@ -1,0 +1,209 @@
+"""The panel's tools for judging candidates: the diff view, the kept shares, the compare view and the mix.
+
+:class:`CandidateTools` sits in the assistant panel's ``extras_layout`` and works only through
+the panel's hooks (see ui/assistant/panel.py): it listens to ``candidates_changed``, reads the
+panel's current :class:`~ui.assistant.candidates.CandidateSet` and ``request``, restyles the
+ghosts with ``set_ghost_styler`` and accepts a mix with ``accept_notes``. It is hidden while
+there are no candidates.
+
+- Diff: the shown candidate's ghosts become kept / moved / new, and the original notes it
+  dropped are drawn ghosted as removed (composer/candidate_diff.py has the matching rule).
+  While a candidate streams in, only the bars it has written are compared, so the bars still
+  to come do not read as "removed".
+- Kept shares: "A kept 62% of the original notes" per candidate; for Vary, next to what was
+  asked ("asked: keep ~50%", the variation amount read as the share of notes to keep).
+- Compare: density, pitch range and style confidence per candidate (compare_view.py).
+- Mix: choose each bar's candidate and accept the composite as one undo step (composite_bar.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
+
+from PySide6.QtCore import SignalInstance
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from composer.candidate_diff import (
+    COMPOSITE,
+    candidate_label,
+    candidate_stats,
+    composite,
+    diff_notes,
+    region_kept_share,
+)
+from composer.score import Note
+from ui.assistant.candidates import CandidateSet
+from ui.assistant.compare_view import CompareView
+from ui.assistant.composite_bar import CompositeBar
+from ui.assistant.ghost_layer import LOOKS
+from ui.assistant.service import Request
+
+Confidence = Callable[[CandidateSet, int], float | None]
+"""The style classifier's confidence in candidate ``index`` of a set, None when unavailable."""
+
+
+class CandidateHost(Protocol):
+    """What the tools need of the panel (ui.assistant.panel.AssistantPanel provides it)."""
+
+    candidates: CandidateSet | None
+    request: Request | None
+    candidates_changed: SignalInstance
+
+    def set_ghost_styler(self, styler: Callable[[CandidateSet, int], Mapping[int, Sequence[tuple[Note, str]]]]
+                         | None) -> None: ...
+
+    def accept(self, index: int | None = None) -> bool: ...
+
+    def accept_notes(self, notes: Mapping[int, Sequence[Note]], candidate: int) -> bool: ...
+
+
+def beat_ticks(c: CandidateSet) -> int:
+    """The beat at the region's start: how far an onset may shift and still count as moved."""
+    start, _end = c.ticks()
+    return c.score.time_signatures.at(start).beat_ticks
+
+
+def written_original(c: CandidateSet, index: int) -> dict[int, list[Note]]:
+    """The original notes of the cells candidate ``index`` has written so far, per track."""
+    ranges = c.bar_ranges()
+    out = {}
+    for track_id in c.region.track_ids:
+        spans = [ranges[bar] for bar in ranges if c.cell_notes(index, (track_id, bar)) is not None]
+        out[track_id] = [n for n in c.original.get(track_id, ()) if any(s <= n.start < e for s, e in spans)]
+    return out
+
+
+def diff_ghosts(c: CandidateSet, index: int) -> dict[int, list[tuple[Note, str]]]:
+    """Candidate ``index`` as ghost (Note, style) pairs styled kept / moved / new / removed."""
+    notes = c.notes(index)
+    beat = beat_ticks(c)
+    original = written_original(c, index)
+    return {t: [(n, kind.value) for n, kind in diff_notes(original[t], notes.get(t, []), beat)]
+            for t in c.region.track_ids}
+
+
+def kept_text(c: CandidateSet, index: int) -> str:
+    """ "kept 62% of the original notes" (with "so far" while the candidate is still being written)."""
+    share = region_kept_share(written_original(c, index), c.notes(index), beat_ticks(c))
+    so_far = "" if c.is_complete(index) else " so far"
+    return f"kept {share:.0%} of the original notes{so_far}"
+
+
+def _swatch(style: str) -> str:
+    brush, pen = LOOKS[style]
+    fill = brush.color()
+    colour = pen.color().name() if style == "removed" else fill.name()
+    symbol = "▭" if style == "removed" else "■"
+    return f"<span style='color:{colour}'>{symbol}</span>&nbsp;{style}"
+
+
+class CandidateTools(QWidget):
+    """Diff toggle and kept shares, compare view and composite bar for the panel's candidates."""
+
+    def __init__(self, host: CandidateHost, parent: QWidget | None = None,
+                 confidence: Confidence | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("candidate_tools")
+        self.host = host
+        self.confidence = confidence  # None until the lead's style classifier is wired in: "n/a"
+        self._request_id: int | None = None
+        self._count = 0
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        self.diff_toggle = QCheckBox("Diff", self)
+        self.diff_toggle.setObjectName("diff_toggle")
+        self.diff_toggle.setToolTip("Colour the shown candidate's notes as kept, moved or new against the "
+                                    "original bars, with the original notes it dropped ghosted as removed")
+        self.diff_toggle.toggled.connect(self._diff_toggled)
+        self.legend = QLabel("  ".join(_swatch(s) for s in ("kept", "moved", "new", "removed")), self)
+        self.legend.setEnabled(False)
+        top.addWidget(self.diff_toggle)
+        top.addWidget(self.legend, 1)
+        layout.addLayout(top)
+        self.asked = QLabel(self)
+        self.asked.setObjectName("kept_asked")
+        layout.addWidget(self.asked)
+        self.kept_labels: list[QLabel] = []
+        self._kept_box = QVBoxLayout()
+        self._kept_box.setSpacing(0)
+        layout.addLayout(self._kept_box)
+        self.compare = CompareView(self)
+        layout.addWidget(self.compare)
+        self.mix = CompositeBar(self)
+        self.mix.acceptRequested.connect(self.accept_mix)
+        layout.addWidget(self.mix)
+        host.candidates_changed.connect(self.refresh)
+        self.refresh()
+
+    # reacting to the panel ---------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Bring everything up to the panel's current candidates (called on every streamed cell)."""
+        c = self.host.candidates
+        if c is None:
+            self._request_id, self._count = None, 0
+            self.compare.clear()
+            self.setVisible(False)
+            return
+        if (c.request_id, c.count) != (self._request_id, self._count):
+            self._request_id, self._count = c.request_id, c.count
+            bars = range(c.region.start_bar, c.region.end_bar)
+            self.mix.reset(bars, c.count)
+            self._rebuild_kept_labels(c.count)
+        self.setVisible(True)
+        self.mix.setVisible(c.count > 1)
+        self.mix.set_written([c.written_bars(i) for i in range(c.count)], acceptable=c.finished and not c.stale)
+        self._refresh_kept(c)
+        self.compare.set_stats([
+            candidate_stats(candidate_label(i), c.notes(i), c.region.bar_count,
+                            self.confidence(c, i) if self.confidence is not None else None)
+            for i in range(c.count) if c.written_bars(i)
+        ])
+
+    def _rebuild_kept_labels(self, count: int) -> None:
+        for label in self.kept_labels:
+            self._kept_box.removeWidget(label)
+            label.deleteLater()
+        self.kept_labels = []
+        for i in range(count):
+            label = QLabel(self)
+            label.setObjectName(f"kept_{i}")
+            self._kept_box.addWidget(label)
+            self.kept_labels.append(label)
+
+    def _refresh_kept(self, c: CandidateSet) -> None:
+        has_original = any(c.original.values())
+        request = self.host.request
+        vary = request is not None and request.operation == "vary"
+        self.asked.setVisible(has_original and vary)
+        if request is not None and vary:
+            self.asked.setText(f"Vary asked: keep ~{1 - request.options.amount:.0%} of the original notes")
+        for i, label in enumerate(self.kept_labels):
+            written = bool(c.written_bars(i))
+            label.setVisible(has_original and written)
+            if has_original and written:
+                label.setText(f"<b>{candidate_label(i)}</b> {kept_text(c, i)}")
+
+    def _diff_toggled(self, on: bool) -> None:
+        self.legend.setEnabled(on)
+        self.host.set_ghost_styler(diff_ghosts if on else None)
+
+    # accepting the mix ------------------------------------------------------------------------
+
+    def accept_mix(self, choice: Mapping[int, int] | None = None) -> bool:
+        """Accept the composite of ``choice`` (default: the bar's current choice) as one undo step.
+
+        A "mix" taken wholly from one candidate is that candidate, accepted as such.
+        """
+        c = self.host.candidates
+        if c is None:
+            return False
+        choice = dict(self.mix.choice() if choice is None else choice)
+        sources = set(choice.values())
+        if len(sources) == 1:
+            return self.host.accept(sources.pop())
+        mixed = composite([c.notes(i) for i in range(c.count)], choice, c.bar_ranges())
+        return self.host.accept_notes({t: mixed.get(t, []) for t in c.region.track_ids}, COMPOSITE)
