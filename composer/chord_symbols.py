@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from composer.annotations import ChordMark, sorted_marks
@@ -231,10 +231,18 @@ def chord_cells(score: Score, start: int, end: int, per_bar: bool = False) -> li
     """One cell per beat (or bar) starting in [start, end): the typed chord where one holds, else the
     chord detected from the pitched notes of that beat (or the whole bar)."""
     spans = (bar_spans if per_bar else beat_spans)(score.time_signatures, start, end)
+    return typed_over(score.chords, spans, lambda lo, hi: detect_span(score, lo, hi))
+
+
+def typed_over(
+    marks: Sequence[ChordMark], spans: Iterable[tuple[int, int]], detected: Callable[[int, int], Chord | None]
+) -> list[ChordCell]:
+    """Cells for ``spans``: the typed chord where a mark holds, else ``detected(start, end)`` (asked only
+    there, so a caller can hand in a cache of detected chords)."""
     out: list[ChordCell] = []
     for lo, hi in spans:
-        mark = typed_mark(score.chords, lo, hi)
-        chord = mark_chord(mark) if mark is not None else detect_span(score, lo, hi)
+        mark = typed_mark(marks, lo, hi)
+        chord = mark_chord(mark) if mark is not None else detected(lo, hi)
         out.append(ChordCell(lo, hi, chord, mark))
     return out
 

@@ -1,4 +1,4 @@
-"""The piano-roll editor: ruler, keyboard, note canvas, velocity lane and scroll bars around
+"""The piano-roll editor: ruler, chord lane, keyboard, note canvas, velocity lane and scroll bars around
 one shared :class:`~ui.pianoroll.viewport.RollViewport`.
 
 The editor owns the viewport, so each part only draws with it and scrolling or
@@ -18,6 +18,7 @@ from ui.document_controller import DocumentController
 from ui.editor_state import EditorState
 from ui.pianoroll import palette
 from ui.pianoroll.canvas import NoteCanvas
+from ui.pianoroll.chord_lane import ChordLane
 from ui.pianoroll.keyboard import PianoKeyboard
 from ui.pianoroll.ruler import Ruler
 from ui.pianoroll.transform import RollTransform
@@ -158,6 +159,7 @@ class PianoRollEditor(QWidget):
         self.canvas = NoteCanvas(controller, state, self.viewport)
         self.keyboard = PianoKeyboard(self.viewport)
         self.ruler = Ruler(controller, state, self.viewport)
+        self.chord_lane = ChordLane(controller, self.viewport)
         self.velocity_lane = VelocityLane(controller, state, self.viewport)
         self.horizontal_scroll = QScrollBar(Qt.Orientation.Horizontal)
         self.vertical_scroll = QScrollBar(Qt.Orientation.Vertical)
@@ -180,9 +182,15 @@ class PianoRollEditor(QWidget):
         grid.addWidget(_corner(KEYBOARD_WIDTH), 0, 0)
         grid.addWidget(self.ruler, 0, 1)
         grid.addWidget(_corner(scroll_width), 0, 2)
-        grid.addWidget(self.keyboard, 1, 0)
-        grid.addWidget(self.canvas, 1, 1)
-        grid.addWidget(self.vertical_scroll, 1, 2)
+        chord_corners = (_corner(KEYBOARD_WIDTH, "Chords"), _corner(scroll_width))
+        grid.addWidget(chord_corners[0], 1, 0)
+        grid.addWidget(self.chord_lane, 1, 1)
+        grid.addWidget(chord_corners[1], 1, 2)
+        for corner in chord_corners:  # the row folds away with the lane (View > Chord Lane)
+            self.chord_lane.toggle_action.toggled.connect(corner.setVisible)
+        grid.addWidget(self.keyboard, 2, 0)
+        grid.addWidget(self.canvas, 2, 1)
+        grid.addWidget(self.vertical_scroll, 2, 2)
         lane = QWidget()
         lane_row = QGridLayout(lane)
         lane_row.setContentsMargins(0, 0, 0, 0)
