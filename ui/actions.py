@@ -28,7 +28,7 @@ from ui.editor_state import Tool
 Key = QKeySequence.StandardKey
 Icon = QStyle.StandardPixmap
 
-MENUS = ("File", "Edit", "View", "Tools", "Song", "Transport", "Help")
+MENUS = ("File", "Edit", "View", "Tools", "Song", "Transport", "Assistant", "Help")
 """Top-level menus, left to right; a spec's ``menu`` is one of these or "Menu/Submenu"."""
 
 
@@ -114,6 +114,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("show_tracks", "&Track List", "View", tip="Show or hide the track list", checkable=True,
                separator_before=True),
     ActionSpec("show_history", "&History", "View", tip="Show or hide the undo history", checkable=True),
+    ActionSpec("show_chord_lane", "&Chord Lane", "View", tip="Show or hide the chords above the piano roll",
+               checkable=True),
+    ActionSpec("show_assistant", "&Assistant Panel", "View", tip="Show or hide the assistant panel",
+               checkable=True),
     # Tools
     ActionSpec("tool_draw", "&Draw", "Tools", ("1",), None, "Click to add notes, drag to set their length", True,
                True, "tool", Tool.DRAW),
@@ -140,6 +144,25 @@ ACTIONS: tuple[ActionSpec, ...] = (
                checkable=True),
     ActionSpec("play_region", "Play &Region", "Transport", ("Shift+Space",), None,
                "Loop the region selected in the overview", separator_before=True),
+    # Assistant
+    ActionSpec("ai_fill", "&Fill Region", "Assistant", ("Ctrl+Shift+F",), None,
+               "Write new bars in the selected region"),
+    ActionSpec("ai_vary", "&Vary Region", "Assistant", ("Ctrl+Shift+V",), None, "Variations of the region's bars"),
+    ActionSpec("ai_restyle", "&Restyle Region", "Assistant", ("Ctrl+Shift+R",), None,
+               "Rewrite the region in the style chosen in the panel"),
+    ActionSpec("ai_restyle_track", "Restyle &Whole Track", "Assistant", tip="Restyle every bar of the region's tracks"),
+    ActionSpec("ai_continue", "&Continue", "Assistant", ("Ctrl+Shift+C",), None, "Write new bars after the end"),
+    ActionSpec("ai_accept", "&Accept Candidate", "Assistant", ("Ctrl+Return",), None,
+               "Write the shown candidate into the song (one undo step)", separator_before=True),
+    ActionSpec("ai_next", "&Next Candidate", "Assistant", ("Alt+Right",), None, "Show the next candidate"),
+    ActionSpec("ai_previous", "&Previous Candidate", "Assistant", ("Alt+Left",), None, "Show the previous candidate"),
+    ActionSpec("ai_audition", "A&udition Candidate", "Assistant", ("Alt+Space",), None,
+               "Loop the region with the shown candidate playing in context"),
+    ActionSpec("ai_reject", "Reject A&ll", "Assistant", ("Ctrl+Shift+Backspace",), None,
+               "Drop every candidate; the song stays as it was"),
+    ActionSpec("ai_regenerate", "Re&generate", "Assistant", ("Ctrl+Shift+G",), None,
+               "New candidates for the same request, never one seen before"),
+    ActionSpec("ai_cancel", "Ca&ncel Generation", "Assistant", ("Ctrl+.",), None, "Stop writing candidates"),
     # Help
     ActionSpec("shortcuts", "&Keyboard Shortcuts", "Help", ("F1",), Key.HelpContents, "List every shortcut"),
     ActionSpec("about", "&About Composer Studio", "Help", tip="Version and credits"),

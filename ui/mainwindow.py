@@ -42,8 +42,12 @@ from composer.clipboard import MIME_TYPE
 from composer.errors import ComposerError
 from composer.grid import Grid
 from composer.pitch import pitch_name
+from composer.project_file import Project
 from ui.actions import ActionSet
 from ui.arrangement.overview import ArrangementOverview
+from ui.assistant.ghost_layer import GhostLayer
+from ui.assistant.panel import AssistantPanel
+from ui.assistant.service import DEFAULT_CHECKPOINT, AssistantService, ModelInfo, ServiceState
 from ui.dialogs.meter_dialog import MeterDialog
 from ui.dialogs.preferences_dialog import PreferencesDialog
 from ui.dialogs.shortcuts_dialog import ShortcutsDialog
@@ -56,6 +60,8 @@ from ui.pianoroll.editor import PianoRollEditor
 from ui.playback.audio_export import AudioExport
 from ui.playback.controls import TransportControls
 from ui.playback.transport import Transport
+from ui.recovery import RecoveryEntry, RecoveryManager
+from ui.recovery import default_folder as default_recovery_folder
 from ui.settings import Settings
 from ui.tracks.track_list import TrackListPanel
 
@@ -64,7 +70,7 @@ MESSAGE_MS = 4000
 SELECTION_ACTIONS = ("cut", "copy", "duplicate", "delete", "transpose_up", "transpose_down", "octave_up",
                      "octave_down", "nudge_left", "nudge_right", "quantize")
 """Actions that work on the selected notes, enabled only while there are some."""
-PANELS = {"tracks": "show_tracks", "history": "show_history"}
+PANELS = {"tracks": "show_tracks", "history": "show_history", "assistant": "show_assistant"}
 """Dock name (in settings) -> the action that shows it."""
 
 
@@ -163,9 +169,13 @@ class MainWindow(QMainWindow):
         self.file_ops = FileOps(self.controller, self.state, self.settings, prompts or QtPrompts(self), self, self)
         self.transport = Transport(self.controller, self.state, self)
         self.audio_export = AudioExport(self.file_ops, self)
+        self.recovery = RecoveryManager(self.controller, self.file_ops.app_state, lambda: self.file_ops.source,
+                                        default_recovery_folder(self.settings), parent=self)
         self._audio_requested = False
+        self._build_assistant()
         self._build_actions()
         self.status = StatusLine(self.statusBar(), self)
+        self._build_assistant_status()
         self._connect()
         self.setAcceptDrops(True)
         self.resize(1400, 900)
@@ -201,6 +211,31 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
+    def _build_assistant(self) -> None:
+        """The inference service (started once the window shows), the ghost notes and the panel dock."""
+        self.assistant_service = AssistantService(self)
+        self.ghosts = GhostLayer(self)
+        self.editor.canvas.add_overlay(self.ghosts)
+        self.assistant = AssistantPanel(self.controller, self.state, self.assistant_service, self.ghosts,
+                                        self.transport, self)
+        self.assistant_dock = self._dock("assistant", "Assistant", self.assistant,
+                                         Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.history_dock, self.assistant_dock)
+        self.assistant_dock.raise_()
+        self.resizeDocks([self.assistant_dock], [300], Qt.Orientation.Horizontal)
+        self._assistant_requested = False
+
+    def _build_assistant_status(self) -> None:
+        """Status-bar fields: the model, the device it runs on and the last request's latency."""
+        bar = self.statusBar()
+        self.status.model = StatusLine._field(bar, "model", 150, "The assistant's model")
+        self.status.device = StatusLine._field(bar, "device", 60, "Where the model runs (CUDA, MPS or CPU)")
+        self.status.latency = StatusLine._field(bar, "latency", 150,
+                                                "The last request: seconds to the first bar, and to all candidates")
+        for widget in (self.status.model, self.status.device, self.status.latency):
+            bar.addPermanentWidget(widget)
+        self._show_model_state(self.assistant_service.state, self.assistant_service.detail)
+
     def _build_actions(self) -> None:
         stack = self.controller.undo_stack
         prebuilt = {
@@ -208,6 +243,8 @@ class MainWindow(QMainWindow):
             "redo": stack.createRedoAction(self, "Redo"),
             "show_tracks": self.tracks_dock.toggleViewAction(),
             "show_history": self.history_dock.toggleViewAction(),
+            "show_chord_lane": self.editor.chord_lane.toggle_action,
+            "show_assistant": self.assistant_dock.toggleViewAction(),
         }
         self.actions = ActionSet(self, prebuilt=prebuilt)
         self.menus = self.actions.fill_menus(self.menuBar())
@@ -243,8 +280,57 @@ class MainWindow(QMainWindow):
             "meter": self.edit_meter, "title": self.edit_title, "preferences": self.edit_preferences,
             "shortcuts": self.show_shortcuts, "about": self.show_about,
             **self.transport_controls.handlers(),
+            **self._assistant_handlers(),
         }
         return {name: self._guarded(handler) for name, handler in handlers.items()}
+
+    def _assistant_handlers(self) -> dict[str, Callable[[], object]]:
+        a = self.assistant
+
+        def run(operation: str, whole_track: bool = False) -> Callable[[], object]:
+            def start() -> object:
+                self.assistant_dock.show()
+                self.assistant_dock.raise_()
+                return a.run(operation, whole_track=whole_track)
+
+            return start
+
+        return {
+            "ai_fill": run("fill"), "ai_vary": run("vary"), "ai_restyle": run("restyle"),
+            "ai_restyle_track": run("restyle", True), "ai_continue": run("continue"), "ai_accept": a.accept,
+            "ai_next": lambda: a.step_candidate(1), "ai_previous": lambda: a.step_candidate(-1),
+            "ai_audition": self._audition_shown, "ai_reject": a.reject_all, "ai_regenerate": a.regenerate,
+            "ai_cancel": a.cancel,
+        }
+
+    def _audition_shown(self) -> None:
+        a = self.assistant
+        if a.auditioning is not None:
+            a.stop_audition()
+        elif a.candidates is not None and a.candidates.shown is not None:
+            a.audition(a.candidates.shown)
+
+    def _show_model_state(self, state: ServiceState, detail: str) -> None:
+        info = self.assistant_service.info
+        if state is ServiceState.LOADING:
+            self.status.model.setText("Loading model…")
+        elif state is ServiceState.ERROR:
+            self.status.model.setText("No model")
+            self.status.model.setToolTip(f"The assistant is unavailable: {detail}")
+        elif info is not None:
+            self.status.model.setText(info.path.name)
+            self.status.model.setToolTip(f"The assistant's model: {info.name}")
+        self.status.device.setText(info.device.upper() if info is not None else "")
+
+    def _show_latency(self, first: float, total: float) -> None:
+        self.status.latency.setText(f"{first * 1000:.0f} ms · {total:.1f} s")
+
+    def _model_loaded(self, info: ModelInfo) -> None:
+        self._show_model_state(self.assistant_service.state, "")
+
+    def start_assistant(self) -> None:
+        """Start the worker and load the model (once the window is up: torch loads in the background)."""
+        self.assistant_service.start(self.settings.assistant_model or DEFAULT_CHECKPOINT)
 
     def _guarded(self, handler: Callable[[], object]) -> Callable[[], object]:
         """An edit that no longer fits (EditError) becomes a status message, not a crash."""
@@ -271,6 +357,13 @@ class MainWindow(QMainWindow):
         for source in (f, self.tracks, self.transport_controls, self.audio_export):
             source.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
         self.transport.message.connect(self.statusBar().showMessage)  # why it cannot play: stays until replaced
+        self.recovery.failed.connect(lambda why: self.statusBar().showMessage(f"Recovery copy not saved: {why}"))
+        svc = self.assistant_service
+        svc.state_changed.connect(self._show_model_state)
+        svc.model_loaded.connect(self._model_loaded)
+        svc.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
+        self.assistant.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
+        self.assistant.latency.connect(self._show_latency)
         self.editor.canvas.installEventFilter(self)
         self.overview.bar_activated.connect(self.show_bar)
         self._link_track_rows()
@@ -347,6 +440,11 @@ class MainWindow(QMainWindow):
         start = self.controller.score.time_signatures.bar_start(bar)
         viewport.set_transform(viewport.transform.scrolled_to(left_tick=start, view_height=height))
         self.editor.scroll_to_active_track()  # rows onto the notes now in view
+
+    def recover(self, entry: RecoveryEntry, project: Project) -> None:
+        """Open a recovery copy left by a crash; this window's own copy takes over before the old one goes."""
+        self.file_ops.restore_recovered(project.score, project.app_state, entry.original, entry.source)
+        self.recovery.save(also_discard=entry)
 
     def open_demo(self, path: Path) -> bool:
         """Open the bundled demo without adding it to the recent files."""
@@ -425,7 +523,10 @@ class MainWindow(QMainWindow):
             self.restoreState(layout)
         self.tracks_dock.setVisible(self.settings.panel_visible("tracks"))
         self.history_dock.setVisible(self.settings.panel_visible("history"))
+        self.assistant_dock.setVisible(self.settings.panel_visible("assistant"))
+        self.assistant.restore_options(self.settings.assistant_options)
         self.state.set_grid(self.settings.grid)
+        self.editor.chord_lane.restore_settings(self.settings)
 
     def save_settings(self) -> None:
         self.settings.window_geometry = self.saveGeometry()
@@ -433,6 +534,8 @@ class MainWindow(QMainWindow):
         for name, action_id in PANELS.items():
             self.settings.set_panel_visible(name, self.actions[action_id].isChecked())
         self.settings.grid = self.state.grid
+        self.editor.chord_lane.save_settings(self.settings)
+        self.settings.assistant_options = self.assistant.saved_options()
         self.settings.sync()
 
     # window events ----------------------------------------------------------------------
@@ -443,6 +546,9 @@ class MainWindow(QMainWindow):
         if not self._audio_requested:
             self._audio_requested = True
             QTimer.singleShot(0, self, self.open_audio)
+        if not self._assistant_requested:
+            self._assistant_requested = True
+            QTimer.singleShot(0, self, self.start_assistant)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Ask about unsaved changes; Cancel keeps the window open. Closing releases the audio device."""
@@ -452,6 +558,8 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.audio_export.cancel()
         self.transport.close()
+        self.assistant_service.shutdown()
+        self.recovery.close()  # saved or discarded by the user: the recovery copy goes
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

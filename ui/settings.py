@@ -8,6 +8,7 @@ QSettings on a temporary INI file, so the user's real settings are never touched
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from composer.grid import Grid
 ORGANISATION = "ComposerStudio"
 APPLICATION = "Composer Studio"
 MAX_RECENT = 10
+JsonValue = str | int | float | bool | list | dict | None
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,15 @@ class Settings:
     def grid(self, value: Grid) -> None:
         self._store.setValue("editor/grid", str(value))
 
+    @property
+    def chord_lane_per_bar(self) -> bool:
+        """The chord lane shows one chord per bar (True) or per beat (its visibility: ``panel_visible``)."""
+        return self._bool("editor/chord_lane_per_bar", False)
+
+    @chord_lane_per_bar.setter
+    def chord_lane_per_bar(self, value: bool) -> None:
+        self._store.setValue("editor/chord_lane_per_bar", bool(value))
+
     # audio ------------------------------------------------------------------------------
 
     @property
@@ -148,6 +159,34 @@ class Settings:
                 self._store.setValue(f"audio/{key}", str(item))
             else:
                 self._store.remove(f"audio/{key}")
+
+    # assistant --------------------------------------------------------------------------
+
+    @property
+    def assistant_model(self) -> Path | None:
+        """The checkpoint the assistant loads (a path without suffix); None: the shipped model."""
+        text = self._string("assistant/model")
+        return Path(text) if text else None
+
+    @assistant_model.setter
+    def assistant_model(self, value: Path | None) -> None:
+        if value:
+            self._store.setValue("assistant/model", str(value))
+        else:
+            self._store.remove("assistant/model")
+
+    @property
+    def assistant_options(self) -> dict[str, JsonValue]:
+        """The assistant panel's last options, as JSON (the panel validates what it reads)."""
+        try:
+            value = json.loads(self._string("assistant/options") or "{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    @assistant_options.setter
+    def assistant_options(self, value: dict[str, JsonValue]) -> None:
+        self._store.setValue("assistant/options", json.dumps(value, sort_keys=True))
 
     # typed reads ------------------------------------------------------------------------
 

@@ -37,14 +37,15 @@ class CandidateSet:
         self.fingerprints: list[tuple] = []
         self.restarts = 0
         self.shown: int | None = None
+        self.chosen = False  # the user picked the shown candidate (the panel then stops moving it to A)
         self.stale = False  # the song changed under the request (or after it)
 
     # filled by the service's events -----------------------------------------------------------
 
     def add_cell(self, candidate: int, cell: tuple[int, int], notes: Sequence[Note]) -> None:
         self._cells[candidate][cell] = list(notes)
-        if self.shown is None:
-            self.shown = candidate
+        if self.shown is None or (not self.chosen and candidate < self.shown):
+            self.shown = candidate  # the first bars written show at once; A takes over unless one was chosen
 
     def restart(self, candidate: int, start_bar: int, end_bar: int) -> None:
         """A finished candidate repeated an earlier one: its bars in [start_bar, end_bar) are redone."""

@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from models.assistant import Assistant, Result
 
 OPERATIONS = ("fill", "vary", "restyle", "continue")
+DEFAULT_CHECKPOINT = Path(str(find_spec("models").origin)).parent / "checkpoints" / "default"  # type: ignore[union-attr]
+"""The shipped model (found without importing the models package, which would not matter, or torch, which would)."""
 CHUNK_BARS = 4
 """Vary and restyle of a longer region (a whole track) run window by window of this many bars."""
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt, Signal, SignalInstance
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
@@ -404,6 +404,14 @@ def _run_rects(f: _Frame, columns: np.ndarray) -> tuple[list[QRectF], list[int]]
 # --- the widget ----------------------------------------------------------------------------
 
 
+class CanvasOverlay(Protocol):
+    """Something painted over the notes, e.g. the assistant's ghost notes (ui.assistant.ghost_layer)."""
+
+    changed: SignalInstance
+
+    def paint(self, p: QPainter, t: RollTransform, width: int, height: int, active_track: int | None) -> None: ...
+
+
 class NoteCanvas(QWidget):
     """The note area of the piano roll: paints the score, runs the tools, scrolls and zooms."""
 
@@ -425,6 +433,7 @@ class NoteCanvas(QWidget):
         self.last_paint = PaintStats()
         self._columns = NoteColumns()
         self._playhead: int | None = None
+        self._overlays: list[CanvasOverlay] = []
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # we fill every pixel
@@ -489,6 +498,11 @@ class NoteCanvas(QWidget):
 
     # painting -----------------------------------------------------------------------------
 
+    def add_overlay(self, overlay: CanvasOverlay) -> None:
+        """Paint ``overlay`` over the notes (under the playhead), repainting when it changes."""
+        self._overlays.append(overlay)
+        overlay.changed.connect(self.update)
+
     @property
     def playhead(self) -> int | None:
         return self._playhead
@@ -525,6 +539,8 @@ class NoteCanvas(QWidget):
         if active is not None:
             stats.active_notes = _paint_active(p, f, active, preview.hidden, state.selection)
             _paint_preview(p, f, active.colour, preview)
+        for overlay in self._overlays:
+            overlay.paint(p, f.t, f.width, f.height, active.id if active is not None else None)
         _paint_playhead(p, f, self._playhead)
         return stats
 
