@@ -52,7 +52,10 @@ from ui.document_controller import DocumentController
 from ui.pianoroll import palette
 from ui.pianoroll.ruler import wheel_time
 from ui.pianoroll.viewport import RollViewport
+from ui.settings import Settings
 
+SETTINGS_NAME = "chord_lane"
+"""Its visibility is kept like a panel's, under this name."""
 LANE_HEIGHT = 24
 TEXT_PX = 12
 PAD_PX = 4.0
@@ -170,7 +173,7 @@ class ChordLane(QWidget):
         controller.score_replaced.connect(self._score_replaced)
 
     def _build_actions(self) -> None:
-        self.toggle_action = QAction("C&hord Lane", self)
+        self.toggle_action = QAction("&Chord Lane", self)
         self.toggle_action.setCheckable(True)
         self.toggle_action.setChecked(True)
         self.toggle_action.toggled.connect(self._toggled)
@@ -206,6 +209,15 @@ class ChordLane(QWidget):
 
     def set_shown(self, shown: bool) -> None:
         self.toggle_action.setChecked(shown)
+
+    def restore_settings(self, settings: Settings) -> None:
+        """Shown or hidden, per beat or per bar, as the user left it."""
+        self.set_shown(settings.panel_visible(SETTINGS_NAME))
+        self.set_per_bar(settings.chord_lane_per_bar)
+
+    def save_settings(self, settings: Settings) -> None:
+        settings.set_panel_visible(SETTINGS_NAME, self.toggle_action.isChecked())
+        settings.chord_lane_per_bar = self._per_bar
 
     def _toggled(self, shown: bool) -> None:
         if not shown:
