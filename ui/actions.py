@@ -116,8 +116,6 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("show_history", "&History", "View", tip="Show or hide the undo history", checkable=True),
     ActionSpec("show_chord_lane", "&Chord Lane", "View", tip="Show or hide the chords above the piano roll",
                checkable=True),
-    ActionSpec("show_chord_lane", "&Chord Lane", "View", tip="Show or hide the chords above the piano roll",
-               checkable=True),
     ActionSpec("show_assistant", "&Assistant Panel", "View", tip="Show or hide the assistant panel",
                checkable=True),
     # Tools

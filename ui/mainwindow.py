@@ -244,7 +244,6 @@ class MainWindow(QMainWindow):
             "show_tracks": self.tracks_dock.toggleViewAction(),
             "show_history": self.history_dock.toggleViewAction(),
             "show_chord_lane": self.editor.chord_lane.toggle_action,
-            "show_chord_lane": self.editor.chord_lane.toggle_action,
             "show_assistant": self.assistant_dock.toggleViewAction(),
         }
         self.actions = ActionSet(self, prebuilt=prebuilt)
@@ -528,7 +527,6 @@ class MainWindow(QMainWindow):
         self.assistant.restore_options(self.settings.assistant_options)
         self.state.set_grid(self.settings.grid)
         self.editor.chord_lane.restore_settings(self.settings)
-        self.editor.chord_lane.restore_settings(self.settings)
 
     def save_settings(self) -> None:
         self.settings.window_geometry = self.saveGeometry()
@@ -536,7 +534,6 @@ class MainWindow(QMainWindow):
         for name, action_id in PANELS.items():
             self.settings.set_panel_visible(name, self.actions[action_id].isChecked())
         self.settings.grid = self.state.grid
-        self.editor.chord_lane.save_settings(self.settings)
         self.editor.chord_lane.save_settings(self.settings)
         self.settings.assistant_options = self.assistant.saved_options()
         self.settings.sync()
@@ -582,3 +579,5 @@ class MainWindow(QMainWindow):
             return
         event.acceptProposedAction()
         QTimer.singleShot(0, lambda: self.file_ops.open_path(path))
+
+

@@ -140,15 +140,6 @@ class Settings:
     def chord_lane_per_bar(self, value: bool) -> None:
         self._store.setValue("editor/chord_lane_per_bar", bool(value))
 
-    @property
-    def chord_lane_per_bar(self) -> bool:
-        """The chord lane shows one chord per bar (True) or per beat (its visibility: ``panel_visible``)."""
-        return self._bool("editor/chord_lane_per_bar", False)
-
-    @chord_lane_per_bar.setter
-    def chord_lane_per_bar(self, value: bool) -> None:
-        self._store.setValue("editor/chord_lane_per_bar", bool(value))
-
     # audio ------------------------------------------------------------------------------
 
     @property
