@@ -337,6 +337,17 @@ class FileOps(QObject):
             self.message.emit(f"Could not open {task.path.name}")
             self.prompts.error("Cannot open file", text)
 
+    def restore_recovered(self, score: Score, app_state: dict[str, Any], path: Path | None,
+                          source: Path | None) -> None:
+        """Show a recovery copy (ui.recovery): marked modified, since it holds unsaved work, and with
+        its original project ``path``, so Save writes where the user saved before the crash."""
+        self._latest += 1  # a load still running (the demo) must not replace the recovered work
+        self.source = source or path
+        self.controller.load(score, path, app_state)
+        restore_editor_state(app_state.get("editor"), self.state, score, self.view)
+        self.controller.undo_stack.resetClean()
+        self.message.emit(f"Recovered {self.display_name}: save it to keep the changes")
+
     # save ---------------------------------------------------------------------------------
 
     def save(self) -> bool:
