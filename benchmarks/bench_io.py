@@ -19,6 +19,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from measurement import Measurement
+
 from composer.midi_export import write_midi
 from composer.midi_import import read_midi
 from composer.project_file import Project, dumps_project, loads_project
@@ -73,7 +75,7 @@ def tiled_score(songs: list[Path], notes: int) -> Score:
 Row = tuple[str, int, float, float, float, float, float]
 
 
-def measure(label: str, data: bytes, runs: int, goal: float) -> Row:
+def time_file(label: str, data: bytes, runs: int, goal: float) -> Row:
     """MIDI import/export against ``goal``, and project-file save/load of the same score (no goal set)."""
     score, _ = read_midi(data)
     import_s = median_time(lambda: read_midi(data), runs)
@@ -93,19 +95,44 @@ def print_table(rows: list[Row]) -> None:
               f" {save_s * 1e3:>16.1f} {load_s * 1e3:>16.1f}")
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pop909", type=Path, required=True, help="folder with POP909 songs")
     parser.add_argument("--songs", type=int, default=4, help="how many typical songs (near 3,000 notes) to time")
     parser.add_argument("--runs", type=int, default=7, help="runs per measurement (the median is shown)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def measure_rows(args: argparse.Namespace) -> list[Row]:
+    """The typical songs' rows, then the tiled 100k-note file's row."""
     songs = find_songs(args.pop909)
-    rows = [measure(p.name, p.read_bytes(), args.runs, TYPICAL_GOAL_S) for p in typical_songs(songs, args.songs)]
+    rows = [time_file(p.name, p.read_bytes(), args.runs, TYPICAL_GOAL_S) for p in typical_songs(songs, args.songs)]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "tiled_100k.mid"
         write_midi(tiled_score(songs, LARGE_NOTES), path)
-        rows.append(measure(f"{path.name} (tiled)", path.read_bytes(), max(3, args.runs // 2), LARGE_GOAL_S))
-    print_table(rows)
+        rows.append(time_file(f"{path.name} (tiled)", path.read_bytes(), max(3, args.runs // 2), LARGE_GOAL_S))
+    return rows
+
+
+def measure(args: argparse.Namespace) -> list[Measurement]:
+    """The suite's rows: the slowest typical song each way, and the large file (python -m benchmarks)."""
+    rows = measure_rows(args)
+    typical, (_, large_notes, large_in, large_out, _, large_save, large_load) = rows[:-1], rows[-1]
+    songs = f"{len(typical)} POP909 songs of {min(r[1] for r in typical):,}-{max(r[1] for r in typical):,} notes"
+    note = f"{songs}, median of {args.runs} runs each"
+    large = f"{large_notes:,} notes"
+    return [
+        Measurement("MIDI import, typical song (slowest)", max(r[2] for r in typical) * 1e3, "ms", 30.0, note=note),
+        Measurement("MIDI export, typical song (slowest)", max(r[3] for r in typical) * 1e3, "ms", 30.0, note=note),
+        Measurement(f"MIDI import, {large}", large_in * 1e3, "ms", LARGE_GOAL_S * 1e3, note="POP909 songs tiled"),
+        Measurement(f"MIDI export, {large}", large_out * 1e3, "ms", LARGE_GOAL_S * 1e3),
+        Measurement(f"project load, {large}", large_load * 1e3, "ms"),
+        Measurement(f"project save, {large}", large_save * 1e3, "ms"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    print_table(measure_rows(make_parser().parse_args(argv)))
     return 0
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from measurement import Measurement  # noqa: E402
 from PySide6.QtGui import QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -118,17 +119,19 @@ class Bench:
         self.viewport.set_transform(RollTransform(px, t.key_height, 0.0, t.top))
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--midi-dir", type=Path, default=DEFAULT_DIR, help="folder of .mid songs to tile")
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--tracks", type=int, default=12)
-    args = parser.parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    songs = load_songs(args.midi_dir)
-    header = f"{'notes':>8} {'tracks':>6} {'drawn':>6} {'repaint ms':>10} {'scroll ms':>9} {'goal ms':>7}"
-    print(f"piano-roll canvas {WIDTH}x{HEIGHT}, median of {args.runs} runs, {len(songs)} songs from {args.midi_dir}")
-    print(header + f" {'whole-song ms':>13} {'drawn':>6}")
+    return parser
+
+
+Row = tuple[int, int, float, float, float, int]  # notes, drawn, repaint ms, scroll ms, whole-song ms, drawn
+
+
+def measure_rows(args: argparse.Namespace, songs: list[Score]) -> list[Row]:
+    rows = []
     for size in SIZES:
         bench = Bench(tiled_score(songs, size, args.tracks))
         bench.repaint()  # warm caches (colours, pens, the tracks' bisect indexes)
@@ -138,7 +141,33 @@ def main(argv: list[str] | None = None) -> int:
         bench.whole_song()
         bench.repaint()
         far = median_ms(bench.repaint, max(args.runs // 6, 3))
-        far_drawn = bench.stats.active_notes + bench.stats.other_notes
+        rows.append((size, drawn, repaint, scroll, far, bench.stats.active_notes + bench.stats.other_notes))
+    return rows
+
+
+def measure(args: argparse.Namespace) -> list[Measurement]:
+    """The suite's rows: repaint and scroll at 100k notes against the goal, the far zoom beside."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    rows = measure_rows(args, load_songs(args.midi_dir))
+    del app
+    size, drawn, repaint, scroll, far, far_drawn = rows[-1]
+    note = f"{WIDTH}x{HEIGHT}, {args.tracks} tracks, median of {args.runs}"
+    return [
+        Measurement(f"piano-roll repaint, {size:,} notes", repaint, "ms", GOAL_MS, note=f"{note}; {drawn} drawn"),
+        Measurement(f"piano-roll scroll step, {size:,} notes", scroll, "ms", GOAL_MS, note=note),
+        Measurement(f"piano-roll repaint, whole song in view, {size:,} notes", far, "ms",
+                    note=f"far zoom, {far_drawn} drawn"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    songs = load_songs(args.midi_dir)
+    header = f"{'notes':>8} {'tracks':>6} {'drawn':>6} {'repaint ms':>10} {'scroll ms':>9} {'goal ms':>7}"
+    print(f"piano-roll canvas {WIDTH}x{HEIGHT}, median of {args.runs} runs, {len(songs)} songs from {args.midi_dir}")
+    print(header + f" {'whole-song ms':>13} {'drawn':>6}")
+    for size, drawn, repaint, scroll, far, far_drawn in measure_rows(args, songs):
         goal = f"<={GOAL_MS:g}" if size == SIZES[-1] else ""
         row = f"{size:>8,} {args.tracks:>6} {drawn:>6} {repaint:>10.2f} {scroll:>9.2f} {goal:>7}"
         print(row + f" {far:>13.1f} {far_drawn:>6}")

@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from measurement import Measurement
+
 from composer.audio_analysis import onsets
 from composer.midi_import import read_midi
 from composer.score import Note, Score, Track
@@ -48,11 +50,28 @@ def click_errors(beats: int = 64) -> list[float]:
     return [abs(f - e) * 1000 for f, e in zip(found, expected, strict=True)]
 
 
-def main(argv: list[str] | None = None) -> int:
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--song", type=Path, required=True, help="a MIDI file to render (e.g. a POP909 song)")
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def measure(args: argparse.Namespace) -> list[Measurement]:
+    """The suite's rows: render speed and the click track's onset errors."""
+    length, speed = render_speed(args.song, args.runs)
+    errors = click_errors()
+    return [
+        Measurement("offline render speed", speed, "x real time", 50.0, lower_is_better=False,
+                    note=f"{args.song.name}, {length:.0f} s of audio, median of {args.runs}"),
+        Measurement("click onset error, median", statistics.median(errors), "ms"),
+        Measurement(f"click onset error, worst of {len(errors)}", max(errors), "ms", 3.0,
+                    note="120 -> 97 BPM halfway"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
     length, speed = render_speed(args.song, args.runs)
     errors = click_errors()
     print(f"{'measure':<44} {'value':>10} {'goal':>10}  ok")

@@ -25,9 +25,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from bench_io import tiled_score
+from measurement import Measurement
 
 from composer.midi_export import write_midi
 
@@ -153,11 +155,26 @@ def row(label: str, seconds: float, goal: float) -> str:
     return f"{label:<44} {seconds * 1000:>9.0f} ms   goal <= {goal * 1000:.0f} ms   {verdict}"
 
 
-def main() -> None:
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--notes", type=int, default=100_000)
-    args = parser.parse_args()
+    return parser
+
+
+@dataclass
+class StartupRuns:
+    starts: list[tuple[float, float, float, str]]  # per run: window, demo, CPU seconds, heavy modules
+    opens: list[float]
+    notes: int
+    platform: str
+
+    @property
+    def imported(self) -> set[str]:
+        return {s[3] for s in self.starts}
+
+
+def measure_runs(args: argparse.Namespace) -> StartupRuns:
     platform = os.environ.get("QT_QPA_PLATFORM") or ("xcb" if os.environ.get("DISPLAY") else "offscreen")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -165,23 +182,48 @@ def main() -> None:
         starts = [cold_start(settings) for _ in range(args.runs)]
         path, notes = large_file(folder, args.notes)
         opens = open_times(settings, path, args.runs)
+    return StartupRuns(starts, opens, notes, platform)
+
+
+def measure(args: argparse.Namespace) -> list[Measurement]:
+    """The suite's rows: cold start (window, demo song, CPU time) and opening a large file."""
+    runs = measure_runs(args)
+    note = f"Qt {runs.platform}, median of {args.runs} fresh processes"
+    heavy = ", ".join(sorted(runs.imported))
+    return [
+        Measurement("cold start to a painted window", statistics.median(s[0] for s in runs.starts), "s",
+                    COLD_START_GOAL_S, note=note),
+        Measurement("cold start to the demo song painted", statistics.median(s[1] for s in runs.starts), "s",
+                    COLD_START_GOAL_S, note=note),
+        Measurement("  CPU time of that start-up", statistics.median(s[2] for s in runs.starts), "s",
+                    note="user + system, whatever else the machine runs"),
+        Measurement(f"open a {runs.notes:,}-note MIDI file to a painted roll", statistics.median(runs.opens), "s",
+                    OPEN_GOAL_S, note=f"median of {args.runs} opens"),
+        Measurement("torch or music21 imported at start-up", len(runs.imported - {"none"}), "modules", 0,
+                    note=heavy),
+    ]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = make_parser().parse_args(argv)
+    runs = measure_runs(args)
     load = os.getloadavg()[0]
-    print(f"Qt platform: {platform}; {args.runs} runs each, medians (first run in brackets); "
+    print(f"Qt platform: {runs.platform}; {args.runs} runs each, medians (first run in brackets); "
           f"load average {load:.1f} on {os.cpu_count()} CPUs")
-    visible = [s[0] for s in starts]
-    demo = [s[1] for s in starts]
-    cpu = [s[2] for s in starts]
+    visible = [s[0] for s in runs.starts]
+    demo = [s[1] for s in runs.starts]
+    cpu = [s[2] for s in runs.starts]
+    opens = runs.opens
     print(row("cold start to a painted window", statistics.median(visible), COLD_START_GOAL_S),
           f"[{visible[0] * 1000:.0f}]")
     print(row("cold start to the demo song painted", statistics.median(demo), COLD_START_GOAL_S),
           f"[{demo[0] * 1000:.0f}]")
     print(row("  CPU time of that start-up (user + system)", statistics.median(cpu), COLD_START_GOAL_S),
           f"[{cpu[0] * 1000:.0f}]")
-    print(row(f"open a {notes:,}-note MIDI file to a painted roll", statistics.median(opens), OPEN_GOAL_S),
+    print(row(f"open a {runs.notes:,}-note MIDI file to a painted roll", statistics.median(opens), OPEN_GOAL_S),
           f"[{opens[0] * 1000:.0f}]")
-    imported = {s[3] for s in starts}
-    print(f"heavy modules imported at start-up: {', '.join(sorted(imported))}")
-    if imported != {"none"}:
+    print(f"heavy modules imported at start-up: {', '.join(sorted(runs.imported))}")
+    if runs.imported != {"none"}:
         raise SystemExit("torch or music21 was imported at start-up")
 
 
