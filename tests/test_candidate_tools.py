@@ -57,10 +57,8 @@ class Rig:
         self.panel.resize(320, 1400)
         self.panel.show()
         qtbot.waitExposed(self.panel)
-        found = self.panel.findChild(CandidateTools)
-        self.tools = found if found is not None else CandidateTools(self.panel)
-        if found is None:
-            self.panel.extras_layout.addWidget(self.tools)
+        self.tools: CandidateTools = self.panel.tools  # the panel puts them in its extras_layout
+        assert self.panel.extras_layout.indexOf(self.tools) >= 0
         score = self.controller.score
         self.region = Region(tuple(t.id for t in score.tracks), *REGION_BARS)
         self.state.set_region(self.region)

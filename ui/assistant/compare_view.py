@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from composer.candidate_diff import CandidateStats
 from composer.pitch import pitch_name
@@ -33,6 +33,7 @@ AXIS = "#9aa0a8"
 NOT_AVAILABLE = "n/a"
 EMPTY = "–"  # a candidate with no notes has no range
 PLOT_HEIGHT = 150
+AXIS_WIDTH = 26  # room for "C5" or "10" at the axis font
 
 
 def candidate_colour(index: int) -> str:
@@ -56,6 +57,12 @@ class _Plots:
         self.widget: pyqtgraph.GraphicsLayoutWidget = pg.GraphicsLayoutWidget(parent)
         self.widget.setBackground(BACKGROUND)
         self.widget.setMinimumHeight(PLOT_HEIGHT)
+        # Fit whatever width the dock gives: the three plots share it equally.
+        self.widget.setMinimumWidth(0)
+        self.widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.widget.setFixedHeight(PLOT_HEIGHT)
+        self.widget.ci.setContentsMargins(2, 2, 2, 2)
+        self.widget.ci.setSpacing(0)
         self.widget.setToolTip(
             "Per candidate: notes per bar, pitch range (lowest to highest note) "
             "and how confidently the style classifier hears the requested style"
@@ -65,6 +72,8 @@ class _Plots:
         self.style = self._plot(2, "style")
         self.style.setYRange(0, 1.08, padding=0)
         self.style.getAxis("left").setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
+        for column in range(3):
+            self.widget.ci.layout.setColumnStretchFactor(column, 1)
         self.items: dict[str, list[Any]] = {"density": [], "range": [], "style": []}
         self.na_labels: list[str] = []
 
@@ -78,7 +87,7 @@ class _Plots:
             axis = plot.getAxis(side)
             axis.setPen(AXIS)
             axis.setTextPen(AXIS)
-        plot.getAxis("left").setWidth(34)
+        plot.getAxis("left").setWidth(AXIS_WIDTH)
         return plot
 
     def show(self, stats: Sequence[CandidateStats]) -> None:
