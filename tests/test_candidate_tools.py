@@ -146,3 +146,25 @@ def test_a_mix_from_one_candidate_accepts_that_candidate(qtbot: QtBot, rig: Rig)
         qtbot.mouseClick(mix.button(bar, 1), Qt.MouseButton.LeftButton)
     qtbot.mouseClick(mix.accept_button, Qt.MouseButton.LeftButton)
     assert rig.controller.score.takes[-1].candidate == 1
+
+
+def test_a_mixed_choice_previews_the_mix_as_ghosts_until_a_candidate_is_picked(qtbot: QtBot, rig: Rig) -> None:
+    rig.ask(qtbot, "vary", 3)
+    c = rig.panel.candidates
+    assert c is not None
+    rig.panel.show_candidate(0)
+    mix = rig.tools.mix
+    qtbot.mouseClick(mix.button(3, 2), Qt.MouseButton.LeftButton)  # bar 4 from C
+    assert rig.tools.previewing_mix and rig.tools.mix_note.isVisible()
+    expected = composite([c.notes(i) for i in range(3)], {2: 0, 3: 2}, c.bar_ranges())
+    for t in rig.region.track_ids:
+        assert sorted(rig.ghosts.notes(t)) == sorted((n, "candidate") for n in expected[t])
+    qtbot.mouseClick(rig.tools.diff_toggle, Qt.MouseButton.LeftButton)  # the mix as a diff
+    t = rig.region.track_ids[0]
+    assert sorted(rig.ghosts.notes(t)) == sorted((n, k.value) for n, k in diff_notes(c.original[t], expected[t], PPQ))
+    listing = rig.panel.candidate_list  # the user clicks B in the list: B alone again
+    where = listing.visualItemRect(listing.item(1)).center()
+    qtbot.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert c.shown == 1
+    assert not rig.tools.previewing_mix and not rig.tools.mix_note.isVisible()
+    assert sorted(rig.ghosts.notes(t)) == sorted((n, k.value) for n, k in diff_notes(c.original[t], c.notes(1)[t], PPQ))

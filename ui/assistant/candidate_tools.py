@@ -14,6 +14,8 @@ there are no candidates.
   asked ("asked: keep ~50%", the variation amount read as the share of notes to keep).
 - Compare: density, pitch range and style confidence per candidate (compare_view.py).
 - Mix: choose each bar's candidate and accept the composite as one undo step (composite_bar.py).
+  While the choice mixes candidates the ghosts preview the mix (as a diff too, with Diff on);
+  picking a candidate in the panel's list shows that candidate again.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class CandidateHost(Protocol):
     candidates: CandidateSet | None
     request: Request | None
     candidates_changed: SignalInstance
+    shown_changed: SignalInstance
 
     def set_ghost_styler(self, styler: Callable[[CandidateSet, int], Mapping[int, Sequence[tuple[Note, str]]]]
                          | None) -> None: ...
@@ -64,21 +67,32 @@ def beat_ticks(c: CandidateSet) -> int:
     return c.score.time_signatures.at(start).beat_ticks
 
 
-def written_original(c: CandidateSet, index: int) -> dict[int, list[Note]]:
-    """The original notes of the cells candidate ``index`` has written so far, per track."""
+def written_original(c: CandidateSet, index: int, choice: Mapping[int, int] | None = None) -> dict[int, list[Note]]:
+    """The original notes of the cells candidate ``index`` has written so far, per track (with a mix
+    ``choice``, bar -> candidate, each bar's cells are those of its chosen candidate)."""
     ranges = c.bar_ranges()
+    source = {bar: (choice or {}).get(bar, index) for bar in ranges}
     out = {}
     for track_id in c.region.track_ids:
-        spans = [ranges[bar] for bar in ranges if c.cell_notes(index, (track_id, bar)) is not None]
+        spans = [ranges[bar] for bar in ranges if c.cell_notes(source[bar], (track_id, bar)) is not None]
         out[track_id] = [n for n in c.original.get(track_id, ()) if any(s <= n.start < e for s, e in spans)]
     return out
 
 
-def diff_ghosts(c: CandidateSet, index: int) -> dict[int, list[tuple[Note, str]]]:
-    """Candidate ``index`` as ghost (Note, style) pairs styled kept / moved / new / removed."""
-    notes = c.notes(index)
+def mixed_notes(c: CandidateSet, choice: Mapping[int, int]) -> dict[int, list[Note]]:
+    """The composite of ``choice`` (bar -> candidate) over the region's tracks."""
+    mixed = composite([c.notes(i) for i in range(c.count)], choice, c.bar_ranges())
+    return {t: mixed.get(t, []) for t in c.region.track_ids}
+
+
+def diff_ghosts(
+    c: CandidateSet, index: int, choice: Mapping[int, int] | None = None
+) -> dict[int, list[tuple[Note, str]]]:
+    """Candidate ``index`` (or the mix of ``choice``) as ghost (Note, style) pairs styled kept / moved /
+    new / removed."""
+    notes = mixed_notes(c, choice) if choice else c.notes(index)
     beat = beat_ticks(c)
-    original = written_original(c, index)
+    original = written_original(c, index, choice)
     return {t: [(n, kind.value) for n, kind in diff_notes(original[t], notes.get(t, []), beat)]
             for t in c.region.track_ids}
 
@@ -134,8 +148,17 @@ class CandidateTools(QWidget):
         layout.addWidget(self.compare)
         self.mix = CompositeBar(self)
         self.mix.acceptRequested.connect(self.accept_mix)
+        self.mix.choiceChanged.connect(self._mix_chosen)
         layout.addWidget(self.mix)
+        self.mix_note = QLabel("The ghost notes show this mix; pick a candidate above to see it alone.", self)
+        self.mix_note.setObjectName("mix_note")
+        self.mix_note.setWordWrap(True)
+        self.mix_note.setEnabled(False)
+        self.mix_note.setVisible(False)
+        layout.addWidget(self.mix_note)
+        self._previewing_mix = False
         host.candidates_changed.connect(self.refresh)
+        host.shown_changed.connect(self._candidate_shown)
         self.refresh()
 
     # reacting to the panel ---------------------------------------------------------------------
@@ -153,6 +176,7 @@ class CandidateTools(QWidget):
             bars = range(c.region.start_bar, c.region.end_bar)
             self.mix.reset(bars, c.count)
             self._rebuild_kept_labels(c.count)
+            self._preview_mix(False)
         self.setVisible(True)
         self.mix.setVisible(c.count > 1)
         self.mix.set_written([c.written_bars(i) for i in range(c.count)], acceptable=c.finished and not c.stale)
@@ -187,9 +211,40 @@ class CandidateTools(QWidget):
             if has_original and written:
                 label.setText(f"<b>{candidate_label(i)}</b> {kept_text(c, i)}")
 
+    # what the ghosts show ------------------------------------------------------------------------
+
+    @property
+    def previewing_mix(self) -> bool:
+        """True while the ghosts show the mix rather than the shown candidate."""
+        return self._previewing_mix
+
+    def ghost_pairs(self, c: CandidateSet, index: int) -> dict[int, list[tuple[Note, str]]]:
+        """The panel's ghost styler: the shown candidate or the mix, plain or as a diff."""
+        choice = self.mix.choice() if self._previewing_mix else None
+        if self.diff_toggle.isChecked():
+            return diff_ghosts(c, index, choice)
+        notes = mixed_notes(c, choice) if choice else c.notes(index)
+        return {t: [(n, "candidate") for n in ns] for t, ns in notes.items()}
+
+    def _update_styler(self) -> None:
+        styled = self.diff_toggle.isChecked() or self._previewing_mix
+        self.host.set_ghost_styler(self.ghost_pairs if styled else None)
+
     def _diff_toggled(self, on: bool) -> None:
         self.legend.setEnabled(on)
-        self.host.set_ghost_styler(diff_ghosts if on else None)
+        self._update_styler()
+
+    def _mix_chosen(self, _choice: object) -> None:
+        self._preview_mix(self.mix.is_mixed())
+
+    def _candidate_shown(self, _index: object) -> None:
+        self._preview_mix(False)
+
+    def _preview_mix(self, on: bool) -> None:
+        if on != self._previewing_mix or on:
+            self._previewing_mix = on
+            self.mix_note.setVisible(on)
+            self._update_styler()
 
     # accepting the mix ------------------------------------------------------------------------
 
@@ -205,5 +260,4 @@ class CandidateTools(QWidget):
         sources = set(choice.values())
         if len(sources) == 1:
             return self.host.accept(sources.pop())
-        mixed = composite([c.notes(i) for i in range(c.count)], choice, c.bar_ranges())
-        return self.host.accept_notes({t: mixed.get(t, []) for t in c.region.track_ids}, COMPOSITE)
+        return self.host.accept_notes(mixed_notes(c, choice), COMPOSITE)
