@@ -208,7 +208,8 @@ def detect_span(score: Score, start: int, end: int) -> Chord | None:
 
 
 def typed_mark(marks: Sequence[ChordMark], start: int, end: int) -> ChordMark | None:
-    """The typed mark holding over most of [start, end) (the earliest on a tie); None where none holds.
+    """The typed mark holding over most of [start, end) (the earlier of two on a tie, and a typed one
+    over an equally long untyped stretch); None where none holds.
 
     A :data:`FOLLOW_MUSIC` mark holds like any other and then means "detected" (None).
     """
