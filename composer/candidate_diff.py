@@ -26,12 +26,9 @@ from __future__ import annotations
 import bisect
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from composer.annotations import Take
-from composer.edits import Edit, combine, record_take
-from composer.region import Region
-from composer.score import Note, Score
+from composer.score import Note
 
 NotesByTrack = Mapping[int, Sequence[Note]]
 
@@ -162,28 +159,6 @@ COMPOSITE = -1
 def mix_option(choice: Mapping[int, int], bars: Iterable[int]) -> str:
     """The choice as text for a take's options, one label per bar in order: "A,C,C,B"."""
     return ",".join(candidate_label(choice.get(bar, 0)) for bar in bars)
-
-
-def composite_edit(
-    score: Score,
-    region: Region,
-    candidates: Sequence[NotesByTrack],
-    choice: Mapping[int, int],
-    take: Take,
-    label: str = "Accept mix",
-) -> Edit:
-    """One undo step writing the composite into ``region`` and recording ``take`` as a composite.
-
-    The take is recorded with ``candidate = -1`` and a "mix" option naming each bar's candidate, so
-    the mix can be rebuilt from a regeneration with the same seed.
-    """
-    sigs = score.time_signatures
-    bars = range(region.start_bar, region.end_bar)
-    mixed = composite(candidates, choice, {bar: sigs.bar_range(bar) for bar in bars})
-    put = region.put(score, {t: mixed.get(t, []) for t in region.track_ids}, label)
-    options = tuple(sorted({**dict(take.options), "mix": mix_option(choice, bars)}.items()))
-    recorded = replace(take, candidate=COMPOSITE, options=options)
-    return combine((put, record_take(score, recorded)), label)
 
 
 def _run_end(bar: int, end: int, picks: Mapping[int, int], bar_ranges: Mapping[int, tuple[int, int]]) -> int:

@@ -15,6 +15,7 @@ from composer.candidate_diff import (
     diff_notes,
     kept_share,
     match_notes,
+    mix_option,
     region_kept_share,
 )
 from composer.score import Note
@@ -198,6 +199,10 @@ def test_candidate_stats() -> None:
     assert candidate_stats("A", {}, 4) == CandidateStats("A", 0.0, None, None, None)
     with pytest.raises(ValueError):
         candidate_stats("A", {}, 0)
+
+
+def test_mix_option_names_each_bars_candidate() -> None:
+    assert mix_option({4: 2, 6: 1}, range(4, 8)) == "C,A,B,A"
 
 
 def test_candidate_labels() -> None:

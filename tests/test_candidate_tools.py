@@ -132,7 +132,9 @@ def test_accept_mix_by_clicks_is_one_undo_step_recorded_as_a_composite(qtbot: Qt
     start, end = rig.region.ticks(score)
     for t in rig.region.track_ids:
         assert [n[:4] for n in score.track(t).starting_in(start, end)] == [n[:4] for n in expected[t]]
-    assert score.takes[-1].candidate == COMPOSITE and score.takes[-1].operation == "vary"
+    (take,) = score.takes
+    assert (take.candidate, take.operation, take.option("mix")) == (COMPOSITE, "vary", "C,B")
+    assert take.option("candidates") == 3 and (take.start_bar, take.end_bar) == REGION_BARS
     assert rig.controller.undo_stack.count() == 1
     assert rig.panel.candidates is None and not rig.tools.isVisible()
     rig.controller.undo_stack.undo()

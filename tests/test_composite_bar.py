@@ -5,15 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from composer.annotations import Take
-from composer.candidate_diff import COMPOSITE, composite_edit
-from composer.region import Region
-from composer.score import Note, Score, Track
-from composer.timing import PPQ
 from ui.assistant.composite_bar import CompositeBar
-from ui.document_controller import DocumentController
 
-BAR = 4 * PPQ
 BARS = (4, 5, 6)  # the region's bars (0-based): the song's bars 5..7
 
 
@@ -80,48 +73,14 @@ def test_reset_rebuilds_for_a_new_region(qtbot: QtBot) -> None:
     assert bar.button(1, 3).text() == "D"
 
 
-def n(pitch: int, start: int, duration: int = PPQ) -> Note:
-    return Note.create(pitch, start, duration)
-
-
-def test_accept_mix_writes_the_composite_as_one_undo_step_with_a_composite_take(qtbot: QtBot) -> None:
-    melody = Track.create("Melody", [n(60, b * BAR) for b in range(8)])
-    bass = Track.create("Bass", [n(36, b * BAR, 2 * PPQ) for b in range(8)])
-    controller = DocumentController()
-    controller.load(Score(tracks=(melody, bass)))
-    region = Region((melody.id, bass.id), BARS[0], BARS[-1] + 1)
-    before = controller.score
-    # Three candidates: each writes its own pitch in every bar (A: 70s, B: 80s, C: 90s).
-    candidates = [
-        {
-            melody.id: [n(70 + 10 * c + i, b * BAR + PPQ) for i, b in enumerate(BARS)],
-            bass.id: [n(40 + c, b * BAR) for b in BARS],
-        }
-        for c in range(3)
-    ]
-    take = Take("vary", region.track_ids, region.start_bar, region.end_bar, (("amount", 0.5),), 7, "default:abc", 0,
-                "2026-11-22T05:00:00")
+def test_accept_mix_emits_the_choice(qtbot: QtBot) -> None:
+    """The panel's tools turn it into one undo step (tests/test_candidate_tools.py)."""
     bar = make_bar(qtbot)
     bar.set_written([set(BARS)] * 3)
-    bar.acceptRequested.connect(
-        lambda choice: controller.push(composite_edit(controller.score, region, candidates, choice, take))
-    )
+    accepted: list[dict[int, int]] = []
+    bar.acceptRequested.connect(accepted.append)
     click(qtbot, bar, 4, 1)  # bar 5 from B
     click(qtbot, bar, 6, 2)  # bar 7 from C; bar 6 stays A
-    click(qtbot, bar, BARS[0], 1)  # clicking the checked button again keeps it
+    click(qtbot, bar, 4, 1)  # clicking the checked button again keeps it
     qtbot.mouseClick(bar.accept_button, Qt.MouseButton.LeftButton)
-
-    score = controller.score
-    region_melody = [(x.pitch, x.start) for x in score.track(melody.id).starting_in(4 * BAR, 7 * BAR)]
-    assert region_melody == [(80, 4 * BAR + PPQ), (71, 5 * BAR + PPQ), (92, 6 * BAR + PPQ)]
-    assert [x.pitch for x in score.track(bass.id).starting_in(4 * BAR, 7 * BAR)] == [41, 40, 42]
-    assert [x.pitch for x in score.track(melody.id).starting_in(0, 4 * BAR)] == [60] * 4  # outside untouched
-    (recorded,) = score.takes
-    assert recorded.candidate == COMPOSITE and recorded.option("mix") == "B,A,C" and recorded.option("amount") == 0.5
-    assert (recorded.operation, recorded.seed, recorded.start_bar, recorded.end_bar) == ("vary", 7, 4, 7)
-    assert controller.undo_stack.count() == 1 and controller.undo_stack.undoText() == "Accept mix"
-
-    controller.undo_stack.undo()
-    assert controller.score.tracks == before.tracks and controller.score.takes == ()
-    controller.undo_stack.redo()
-    assert controller.score.takes == (recorded,)
+    assert accepted == [{4: 1, 5: 0, 6: 2}]

@@ -26,12 +26,14 @@ from typing import Protocol
 from PySide6.QtCore import SignalInstance
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from composer.annotations import JsonScalar
 from composer.candidate_diff import (
     COMPOSITE,
     candidate_label,
     candidate_stats,
     composite,
     diff_notes,
+    mix_option,
     region_kept_share,
 )
 from composer.score import Note
@@ -58,7 +60,8 @@ class CandidateHost(Protocol):
 
     def accept(self, index: int | None = None) -> bool: ...
 
-    def accept_notes(self, notes: Mapping[int, Sequence[Note]], candidate: int) -> bool: ...
+    def accept_notes(self, notes: Mapping[int, Sequence[Note]], candidate: int,
+                     extra_options: tuple[tuple[str, JsonScalar], ...] = ()) -> bool: ...
 
 
 def beat_ticks(c: CandidateSet) -> int:
@@ -251,7 +254,9 @@ class CandidateTools(QWidget):
     def accept_mix(self, choice: Mapping[int, int] | None = None) -> bool:
         """Accept the composite of ``choice`` (default: the bar's current choice) as one undo step.
 
-        A "mix" taken wholly from one candidate is that candidate, accepted as such.
+        The take records the mix as its "mix" option ("A,C,C,B": each bar's candidate), so it can be
+        rebuilt from the same request. A "mix" taken wholly from one candidate is that candidate,
+        accepted as such.
         """
         c = self.host.candidates
         if c is None:
@@ -260,4 +265,5 @@ class CandidateTools(QWidget):
         sources = set(choice.values())
         if len(sources) == 1:
             return self.host.accept(sources.pop())
-        return self.host.accept_notes(mixed_notes(c, choice), COMPOSITE)
+        bars = range(c.region.start_bar, c.region.end_bar)
+        return self.host.accept_notes(mixed_notes(c, choice), COMPOSITE, (("mix", mix_option(choice, bars)),))

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from composer.annotations import Take
+from composer.annotations import JsonScalar, Take
 from composer.edits import ChangeSet, combine, record_take
 from composer.errors import ComposerError
 from composer.region import Region
@@ -498,8 +498,10 @@ class AssistantPanel(QWidget):
             return False
         return self.accept_notes(c.notes(index), index)
 
-    def accept_notes(self, notes: Mapping[int, Sequence[Note]], candidate: int) -> bool:
-        """Write ``notes`` (per region track) and record the take (``candidate`` -1: a composite)."""
+    def accept_notes(self, notes: Mapping[int, Sequence[Note]], candidate: int,
+                     extra_options: tuple[tuple[str, JsonScalar], ...] = ()) -> bool:
+        """Write ``notes`` (per region track) and record the take (``candidate`` -1: a composite, whose
+        ``extra_options`` name each bar's candidate)."""
         c, request, info = self.candidates, self.request, self.service.info
         if c is None or request is None:
             return False
@@ -507,9 +509,10 @@ class AssistantPanel(QWidget):
             self._say("The song changed since these candidates were written: Regenerate first")
             return False
         score = self.controller.score
-        take = Take(request.operation, c.region.track_ids, c.region.start_bar, c.region.end_bar,
-                    request.options.as_pairs(), request.seed, info.name if info is not None else "unknown",
-                    candidate, datetime.now(UTC).isoformat(timespec="seconds"))
+        options = tuple(sorted({**dict(request.options.as_pairs()), **dict(extra_options)}.items()))
+        take = Take(request.operation, c.region.track_ids, c.region.start_bar, c.region.end_bar, options,
+                    request.seed, info.name if info is not None else "unknown", candidate,
+                    datetime.now(UTC).isoformat(timespec="seconds"))
         name = "composite" if candidate < 0 else letter(candidate)
         label = f"Assistant {LABELS[request.operation]} ({name})"
         try:
