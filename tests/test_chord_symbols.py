@@ -79,6 +79,22 @@ def test_nonsense_is_refused_with_a_helpful_message(symbol: str, message: str) -
         parse_chord(symbol)
 
 
+@given(st.text(max_size=12))
+def test_any_text_is_a_chord_none_or_a_value_error(text: str) -> None:
+    try:
+        chord = parse_chord(text)
+    except ValueError as exc:
+        assert str(exc)
+    else:
+        assert chord is None or (0 <= chord.root < 12 and chord.quality in QUALITIES)
+
+
+@given(st.sampled_from(list(range(CHORD_COUNT))), st.sampled_from(["", "/E", "/Bb"]))
+def test_symbols_with_a_bass_keep_the_chord(index: int, bass: str) -> None:
+    chord = Chord.from_index(index)
+    assert parse_chord(chord_symbol(chord) + bass) == chord
+
+
 # --- chords per beat ---------------------------------------------------------------------------
 
 

@@ -166,7 +166,6 @@ class ChordLane(QWidget):
         self.last_error: str | None = None
         self.setFixedHeight(LANE_HEIGHT)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
-        self.setMouseTracking(True)
         self._build_actions()
         viewport.changed.connect(self._view_moved)
         controller.changed.connect(self._score_changed)
