@@ -22,14 +22,18 @@ from ui.assistant.service import AssistantService, Request, RequestOptions, Serv
 WAIT_MS = 60_000
 
 
-@pytest.fixture(scope="session")
-def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def save_tiny_model(stem: Path) -> Path:
+    """A tiny random transformer saved as a real checkpoint (fast to load and to run)."""
     torch.manual_seed(3)
     vocab = Vocabulary()
     model = MusicTransformer(ModelConfig(len(vocab), n_layer=2, n_head=2, d_model=32, max_len=1024))
-    stem = tmp_path_factory.mktemp("model") / "tiny"
     checkpoint.save(model, vocab, stem)
     return stem
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_model(tmp_path_factory.mktemp("model") / "tiny")
 
 
 def song(bars: int = 8) -> Score:

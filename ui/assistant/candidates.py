@@ -32,6 +32,7 @@ class CandidateSet:
         self.region = region
         self.revision = revision
         self.original: dict[int, tuple[Note, ...]] = region.notes(score)
+        self._end = region.ticks(score)[1]
         self._cells: list[dict[tuple[int, int], list[Note]]] = [{} for _ in range(count)]
         self._final: list[dict[int, list[Note]]] | None = None
         self.fingerprints: list[tuple] = []
@@ -43,7 +44,7 @@ class CandidateSet:
     # filled by the service's events -----------------------------------------------------------
 
     def add_cell(self, candidate: int, cell: tuple[int, int], notes: Sequence[Note]) -> None:
-        self._cells[candidate][cell] = list(notes)
+        self._cells[candidate][cell] = self._clipped(notes)
         if self.shown is None or (not self.chosen and candidate < self.shown):
             self.shown = candidate  # the first bars written show at once; A takes over unless one was chosen
 
@@ -56,11 +57,17 @@ class CandidateSet:
 
     def finish(self, candidates: Sequence[Mapping[int, Sequence[Note]]], fingerprints: Sequence[tuple]) -> None:
         """The final result: exactly the engine's candidates (it may return fewer than asked)."""
-        self._final = [{t: sorted(candidate.get(t, ())) for t in self.region.track_ids} for candidate in candidates]
+        self._final = [{t: sorted(self._clipped(candidate.get(t, ()))) for t in self.region.track_ids}
+                       for candidate in candidates]
         del self._cells[len(candidates):]
         self.fingerprints = list(fingerprints)
         if self.shown is not None and self.shown >= len(candidates):
             self.shown = 0 if candidates else None
+
+    def _clipped(self, notes: Sequence[Note]) -> list[Note]:
+        """Notes cut to end by the region's end, as Region.put writes them: the ghosts show what Accept writes."""
+        end = self._end
+        return [n if n.end <= end else n._replace(duration=max(end - n.start, 1)) for n in notes]
 
     # reading -----------------------------------------------------------------------------------
 

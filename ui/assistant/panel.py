@@ -506,7 +506,7 @@ class AssistantPanel(QWidget):
         if c is None or request is None:
             return False
         if c.stale:
-            self._say("The song changed since these candidates were written: Regenerate first")
+            self._say("The song changed since these candidates were written: Regenerate first", error=True)
             return False
         score = self.controller.score
         options = tuple(sorted({**dict(request.options.as_pairs()), **dict(extra_options)}.items()))
@@ -536,10 +536,10 @@ class AssistantPanel(QWidget):
         c, t = self.candidates, self.transport
         if c is None or t is None or c.stale or not c.is_complete(index):
             return False
+        self._auditioning = index  # first: showing it must not start another audition
         self.show_candidate(index)
         score = c.with_candidate(self.controller.score, index)
         start, end = c.region.ticks(self.controller.score)
-        self._auditioning = index
         if not t.play_range(start, end):
             self._auditioning = None
             self._sync_audition_buttons()

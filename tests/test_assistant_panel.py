@@ -1,0 +1,352 @@
+"""The assistant panel in the main window with a tiny real model: request, streaming ghost notes,
+progress, cancel, stale drop, accept then undo, regenerate, audition, takes, errors, shortcuts.
+
+Buttons are clicked and keys pressed as a user would; the model is a tiny random transformer
+saved as a checkpoint (fast and real); playback goes to FluidSynth's file driver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRectF, QSettings, Qt
+from PySide6.QtWidgets import QWidget
+from pytestqt.qtbot import QtBot
+
+from composer.edits import add_notes
+from composer.region import Region
+from composer.score import Note, Score, Track
+from composer.timing import PPQ
+from tests.test_assistant_service import save_tiny_model
+from tests.test_file_ops import FakePrompts
+from tests.window_helpers import show_active
+from ui.assistant.panel import AssistantPanel
+from ui.assistant.service import ServiceState
+from ui.file_ops import SaveChoice
+from ui.mainwindow import MainWindow
+from ui.pianoroll.canvas import note_rects
+from ui.playback.transport import TransportState
+from ui.settings import AudioOutput, Settings
+
+WAIT_MS = 60_000
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(autouse=True)
+def _no_user_settings(tmp_path: Path) -> None:
+    for fmt in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(fmt, QSettings.Scope.UserScope, str(tmp_path / "user-settings"))
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_tiny_model(tmp_path_factory.mktemp("model") / "tiny")
+
+
+def song() -> Score:
+    melody = Track.create("Melody", [Note.create(60 + i % 7, i * PPQ, PPQ, 90) for i in range(32)])
+    bass = Track.create("Bass", [Note.create(36 + i % 5, i * 2 * PPQ, 2 * PPQ, 80) for i in range(16)], program=33)
+    return Score(tracks=(melody, bass))
+
+
+def make_window(qtbot: QtBot, tmp_path: Path, model: Path) -> MainWindow:
+    settings = Settings.at_path(tmp_path / "settings.ini")
+    settings.audio_output = AudioOutput(driver="file", device=str(tmp_path / "heard.wav"))
+    settings.assistant_model = model
+    window = MainWindow(settings, FakePrompts())
+    show_active(qtbot, window)
+    window.assistant_dock.show()
+    window.assistant_dock.raise_()
+    return window
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path, tiny: Path) -> MainWindow:
+    w = make_window(qtbot, tmp_path, tiny)
+    qtbot.waitUntil(lambda: w.assistant_service.state is ServiceState.READY, timeout=WAIT_MS)
+    score = song()
+    w.controller.load(score)
+    w.state.set_active_track(score.tracks[0].id)
+    w.state.set_region(Region((score.tracks[0].id,), 2, 4))
+    yield w
+    w.file_ops.prompts.choice = SaveChoice.DISCARD
+
+
+def panel(window: MainWindow) -> AssistantPanel:
+    return window.assistant
+
+
+def click(qtbot: QtBot, widget: QWidget) -> None:
+    assert widget.isEnabled(), widget.objectName()
+    qtbot.mouseClick(widget, LEFT)
+
+
+def generate(qtbot: QtBot, window: MainWindow, operation: str = "fill") -> None:
+    """Click an operation button and wait for every candidate."""
+    p = panel(window)
+    p.count.setValue(3)
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        click(qtbot, p.operation_buttons[operation])
+
+
+def region_notes(window: MainWindow) -> dict[int, list[tuple[int, int, int]]]:
+    notes = window.state.region.notes(window.controller.score)
+    return {t: sorted(n[:3] for n in ns) for t, ns in notes.items()}
+
+
+def test_the_panel_shows_the_model_loading_then_ready(qtbot: QtBot, tmp_path: Path, tiny: Path) -> None:
+    w = make_window(qtbot, tmp_path, tiny)
+    p = panel(w)
+    assert "Loading model" in p.model_label.text() or w.assistant_service.state is ServiceState.READY
+    qtbot.waitUntil(lambda: w.assistant_service.state is ServiceState.READY, timeout=WAIT_MS)
+    assert "tiny" in p.model_label.text() and "CPU" in p.model_label.text()
+    assert w.status.model.text() == "tiny" and w.status.device.text() == "CPU"
+    styles = [p.style_box.itemText(i) for i in range(p.style_box.count())]
+    assert styles[0] == "auto" and "folk" in styles
+
+
+def test_candidates_stream_in_as_ghost_notes_before_the_request_finishes(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    seen: list[tuple[int, bool, int]] = []
+
+    def on_cell(request: object, candidate: int, cell: object, notes: object) -> None:  # after the panel's own slot
+        ghosts = sum(len(window.ghosts.notes(t)) for t in window.state.region.track_ids)
+        seen.append((ghosts, p.candidates.finished, p.progress.value()))
+
+    window.assistant_service.cell_done.connect(on_cell)
+    before = region_notes(window)
+    generate(qtbot, window)
+    assert seen and not seen[0][1]  # the first bar showed while the request was still running
+    assert any(ghosts > 0 for ghosts, _f, _p in seen)
+    assert [pr for _g, _f, pr in seen] == sorted(pr for _g, _f, pr in seen) and seen[0][2] < 100
+    assert p.progress.value() == 100 and not p.cancel_button.isEnabled()
+    assert p.candidate_list.count() == 3 and all(row.accept.isEnabled() for row in p._rows)
+    assert region_notes(window) == before  # nothing is written until a candidate is accepted
+    shown = p.candidates.shown
+    assert shown == 0 and window.ghosts.notes(window.state.region.track_ids[0]) == [
+        (n, "candidate") for n in sorted(p.candidates.notes(0)[window.state.region.track_ids[0]])]
+    track = window.state.region.track_ids[0]
+    canvas = window.editor.canvas
+    for top in (0.0, 600.0, 1200.0):  # only the ghosts in view are painted
+        t = window.editor.viewport.transform
+        window.editor.viewport.set_transform(t.scrolled_to(top=top, view_height=canvas.height()))
+        canvas.repaint()
+        view = QRectF(0, 0, canvas.width(), canvas.height())
+        rects = note_rects(canvas.transform, [n for n, _s in window.ghosts.notes(track)])
+        assert window.ghosts.painted == sum(r.intersects(view) for r in rects)
+    assert window.status.latency.text().endswith(" s")
+
+
+def test_clicking_a_candidate_shows_it(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    generate(qtbot, window)
+    track = window.state.region.track_ids[0]
+    rect = p.candidate_list.visualItemRect(p.candidate_list.item(2))
+    qtbot.mouseClick(p.candidate_list.viewport(), LEFT, pos=rect.center())
+    assert p.candidates.shown == 2
+    assert [n for n, _s in window.ghosts.notes(track)] == sorted(p.candidates.notes(2)[track])
+    window.actions["ai_next"].trigger()
+    assert p.candidates.shown == 0 and p.candidate_list.currentRow() == 0
+
+
+def test_cancel_stops_and_applies_nothing(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    before = window.controller.score
+    p.count.setValue(4)
+    with qtbot.waitSignal(window.assistant_service.cell_done, timeout=WAIT_MS):
+        click(qtbot, p.operation_buttons["vary"])
+    assert p.cancel_button.isEnabled()
+    with qtbot.waitSignal(window.assistant_service.cancelled, timeout=1000):
+        click(qtbot, p.cancel_button)
+    assert window.assistant_service.wait_idle(5.0)
+    qtbot.wait(100)
+    assert p.candidates is None and window.ghosts.is_empty and p.candidate_list.count() == 0
+    assert window.controller.score is before and window.controller.undo_stack.count() == 0
+    assert "Cancelled" in p.feedback.text() and p.progress.value() == 0
+    assert window.assistant_service.state is ServiceState.READY
+
+
+def test_an_edit_while_generating_drops_the_candidates_and_says_so(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    p.count.setValue(4)
+    bass = window.controller.score.tracks[1].id
+    with qtbot.waitSignal(window.assistant_service.cell_done, timeout=WAIT_MS):
+        click(qtbot, p.operation_buttons["fill"])
+    with qtbot.waitSignal(window.assistant_service.stale, timeout=1000):
+        window.controller.push(add_notes(bass, [Note.create(40, 0, PPQ)]))  # the user edits meanwhile
+    window.assistant_service.wait_idle(5.0)
+    qtbot.wait(100)
+    assert p.candidates is None and window.ghosts.is_empty
+    assert "song changed" in p.feedback.text()
+    assert window.controller.undo_stack.count() == 1  # only the user's edit
+
+
+def test_an_edit_after_generating_makes_the_candidates_stale(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    generate(qtbot, window)
+    window.controller.push(add_notes(window.controller.score.tracks[1].id, [Note.create(40, 0, PPQ)]))
+    assert p.candidates.stale and window.ghosts.is_empty
+    assert "out of date" in p.feedback.text()
+    assert not p._rows[0].accept.isEnabled() and not p.accept(0)
+    generate(qtbot, window)  # asking again works
+    assert not p.candidates.stale
+
+
+def test_accept_is_one_undo_step_and_undo_restores_the_original_exactly(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    original = window.controller.score
+    generate(qtbot, window)
+    chosen = p.candidates.notes(1)
+    seed = p.request.seed
+    click(qtbot, p._rows[1].accept)
+    score = window.controller.score
+    assert window.controller.undo_stack.count() == 1
+    assert window.controller.undo_stack.undoText() == "Assistant Fill (B)"
+    track = window.state.region.track_ids[0]
+    assert sorted(n[:4] for n in window.state.region.notes(score)[track]) == sorted(n[:4] for n in chosen[track])
+    (take,) = score.takes
+    assert (take.operation, take.candidate, take.seed, take.start_bar, take.end_bar) == ("fill", 1, seed, 2, 4)
+    assert take.model.startswith("tiny") and dict(take.options)["candidates"] == 3
+    assert p.candidates is None and window.ghosts.is_empty
+    assert p.take_list.count() == 1
+    window.actions["undo"].trigger()
+    assert window.controller.score == original
+    assert p.take_list.count() == 0
+
+
+def test_accept_shortcut_and_reject_all(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    original = window.controller.score
+    generate(qtbot, window)
+    click(qtbot, p.reject_button)
+    assert p.candidates is None and window.ghosts.is_empty and window.controller.score is original
+    generate(qtbot, window)
+    window.editor.canvas.setFocus()
+    qtbot.keyClick(window.editor.canvas, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.controller.undo_stack.count() == 1 and len(window.controller.score.takes) == 1
+
+
+def test_regenerate_never_repeats_an_earlier_candidate(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    p.temperature.setValue(0.3)
+    p.seed.setValue(11)
+    click(qtbot, p.seed_lock)  # the same seed each time: only `avoid` keeps them apart
+    generate(qtbot, window)
+    first = set(p.candidates.fingerprints)
+    notes = [p.candidates.notes(i) for i in range(p.candidates.count)]
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        click(qtbot, p.regenerate_button)
+    assert p.request.seed == 11
+    assert not first & set(p.candidates.fingerprints)
+    assert all(p.candidates.notes(i) not in notes for i in range(p.candidates.count))
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        window.actions["ai_regenerate"].trigger()
+    assert len(p.avoid) == 6
+
+
+def test_audition_loops_the_region_with_the_candidate_in_context(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.transport.state is TransportState.STOPPED, timeout=10_000)
+    p = panel(window)
+    generate(qtbot, window)
+    click(qtbot, p._rows[2].audition)
+    transport = window.transport
+    assert transport.state is TransportState.PLAYING and p.auditioning == 2
+    region = window.state.region
+    assert window.state.loop == region.ticks(window.controller.score)
+    heard = transport.player._session.score
+    track = region.track_ids[0]
+    assert sorted(n[:4] for n in region.notes(heard)[track]) == sorted(n[:4] for n in p.candidates.notes(2)[track])
+    assert heard.track(window.controller.score.tracks[1].id) == window.controller.score.tracks[1]  # in context
+    click(qtbot, p._rows[0].audition)  # another candidate: heard at once
+    assert p.auditioning == 0 and p.candidates.shown == 0
+    assert sorted(n[:4] for n in region.notes(transport.player._session.score)[track]) == sorted(
+        n[:4] for n in p.candidates.notes(0)[track])
+    click(qtbot, p._rows[0].audition)  # off again
+    assert p.auditioning is None and transport.state is TransportState.STOPPED
+    assert window.controller.undo_stack.count() == 0
+
+
+def test_takes_regenerate_exactly_and_nearby(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    generate(qtbot, window)
+    accepted = p.candidates.notes(0)
+    seed = p.request.seed
+    click(qtbot, p._rows[0].accept)
+    p.take_list.setCurrentRow(0)
+    p.count.setValue(1)  # the take's own options come back when it is re-run
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        click(qtbot, p.exact_button)
+    assert p.request.seed == seed and p.count.value() == 3 and p.request.options.candidates == 3
+    track = window.state.region.track_ids[0]
+    assert [n[:4] for n in p.candidates.notes(0)[track]] == [n[:4] for n in accepted[track]]  # exactly again
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        click(qtbot, p.nearby_button)
+    assert p.request.seed == seed + 1
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        click(qtbot, p.nearby_button)
+    assert p.request.seed == seed + 2
+
+
+def test_shortcuts_and_menu_run_the_operations(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    p.count.setValue(1)
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        window.editor.canvas.setFocus()
+        qtbot.keyClick(window.editor.canvas, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier
+                       | Qt.KeyboardModifier.ShiftModifier)
+    assert p.request.operation == "fill"
+    p.style_box.setCurrentIndex(p.style_box.findText("folk"))
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        window.actions["ai_restyle_track"].trigger()
+    assert p.request.operation == "restyle" and p.request.region.start_bar == 0
+    assert p.request.region.end_bar == window.controller.score.bar_count
+    assert p.candidates.written_bars(0) == set(range(window.controller.score.bar_count))
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        window.actions["ai_continue"].trigger()
+    bars = window.controller.score.bar_count
+    assert (p.request.region.start_bar, p.request.region.end_bar) == (bars, bars + 2)
+    menu = window.menus["Assistant"]
+    assert [a.text() for a in menu.actions() if a.text()][:3] == ["&Fill Region", "&Vary Region", "&Restyle Region"]
+
+
+def test_restyle_without_a_style_says_what_to_do(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    with qtbot.waitSignal(window.assistant_service.failed, timeout=WAIT_MS):
+        click(qtbot, p.operation_buttons["restyle"])
+    assert "needs a style" in p.feedback.text() and p.candidates is None
+
+
+def test_without_a_model_the_editor_keeps_working(qtbot: QtBot, tmp_path: Path) -> None:
+    w = make_window(qtbot, tmp_path, tmp_path / "missing")
+    qtbot.waitUntil(lambda: w.assistant_service.state is ServiceState.ERROR, timeout=WAIT_MS)
+    p = panel(w)
+    assert "Model unavailable" in p.model_label.text() and w.status.model.text() == "No model"
+    score = song()
+    w.controller.load(score)
+    w.state.set_region(Region((score.tracks[0].id,), 0, 1))
+    assert not p.operation_buttons["fill"].isEnabled()
+    p.run("fill")
+    assert "unavailable" in p.feedback.text()
+    w.controller.push(add_notes(score.tracks[0].id, [Note.create(72, 0, PPQ)]))  # editing goes on
+    assert w.controller.score.note_count == score.note_count + 1
+    w.file_ops.prompts.choice = SaveChoice.DISCARD
+
+
+def test_panel_options_are_remembered(qtbot: QtBot, tmp_path: Path, tiny: Path) -> None:
+    first = make_window(qtbot, tmp_path, tiny)
+    p = panel(first)
+    p.amount.setValue(20)
+    p.keep_boxes["rhythm"].setChecked(True)
+    p.density.setCurrentIndex(4)
+    p.range_on.setChecked(True)
+    p.range_low.setValue(55)
+    p.seed.setValue(42)
+    p.seed_lock.setChecked(True)
+    p.temperature.setValue(0.7)
+    saved = p.options()
+    assert first.close()
+    second = make_window(qtbot, tmp_path, tiny)
+    second.restore_settings()
+    q = panel(second)
+    assert q.options() == saved and q.seed.value() == 42 and q.seed_lock.isChecked()
+    assert q.next_seed() == 42
