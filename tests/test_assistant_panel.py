@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRectF, QSettings, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -350,3 +351,22 @@ def test_panel_options_are_remembered(qtbot: QtBot, tmp_path: Path, tiny: Path) 
     q = panel(second)
     assert q.options() == saved and q.seed.value() == 42 and q.seed_lock.isChecked()
     assert q.next_seed() == 42
+
+
+def test_overview_context_menu_runs_the_operations(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    p.count.setValue(1)
+    overview = window.overview
+    bass = window.controller.score.tracks[1].id
+    menu = overview.context_menu(overview.cell_rect(1, 5).center())  # outside the region: that cell becomes it
+    assert window.state.region == Region((bass,), 5, 6)
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        menu.findChild(QAction, "context_vary").trigger()
+    assert p.request.operation == "vary" and p.request.region == Region((bass,), 5, 6)
+    p.style_box.setCurrentIndex(p.style_box.findText("pop"))
+    menu = overview.context_menu(overview.cell_rect(0, 1).center())
+    with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
+        menu.findChild(QAction, "context_restyle_track").trigger()
+    melody = window.controller.score.tracks[0].id
+    assert p.request.operation == "restyle" and p.request.region == Region((melody,), 0, 8)
+    assert p.request.options.style == "pop"

@@ -284,16 +284,17 @@ class MainWindow(QMainWindow):
         }
         return {name: self._guarded(handler) for name, handler in handlers.items()}
 
+    def run_assistant(self, operation: str, whole_track: bool = False) -> object:
+        """Fill, Vary, Restyle or Continue from a menu, shortcut or context menu: the panel comes forward."""
+        self.assistant_dock.show()
+        self.assistant_dock.raise_()
+        return self.assistant.run(operation, whole_track=whole_track)
+
     def _assistant_handlers(self) -> dict[str, Callable[[], object]]:
         a = self.assistant
 
         def run(operation: str, whole_track: bool = False) -> Callable[[], object]:
-            def start() -> object:
-                self.assistant_dock.show()
-                self.assistant_dock.raise_()
-                return a.run(operation, whole_track=whole_track)
-
-            return start
+            return lambda: self.run_assistant(operation, whole_track)
 
         return {
             "ai_fill": run("fill"), "ai_vary": run("vary"), "ai_restyle": run("restyle"),
@@ -364,6 +365,7 @@ class MainWindow(QMainWindow):
         svc.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
         self.assistant.message.connect(lambda text: self.statusBar().showMessage(text, MESSAGE_MS))
         self.assistant.latency.connect(self._show_latency)
+        self.overview.assistant_requested.connect(self.run_assistant)
         self.editor.canvas.installEventFilter(self)
         self.overview.bar_activated.connect(self.show_bar)
         self._link_track_rows()

@@ -28,6 +28,7 @@ from typing import NamedTuple
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QFont,
     QHelpEvent,
     QKeyEvent,
@@ -38,7 +39,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QToolTip, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QMenu, QToolTip, QWidget
 
 from composer.edits import ChangeSet
 from composer.general_midi import instrument_name
@@ -292,6 +293,7 @@ class ArrangementOverview(QAbstractScrollArea):
     """Tracks x bars with note density and pitch sketches; drag to select the region."""
 
     bar_activated = Signal(int, int)  # track id, bar: double-clicked, to show that bar in the piano roll
+    assistant_requested = Signal(str, bool)  # operation ("fill", "vary", "restyle", "continue"), whole track
 
     def __init__(self, controller: DocumentController, state: EditorState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -462,6 +464,42 @@ class ArrangementOverview(QAbstractScrollArea):
         elif 0 <= drag.anchor_lane < len(score.tracks):
             self.state.set_active_track(score.tracks[drag.anchor_lane].id)
         self.viewport().update()
+
+    def context_menu(self, pos: QPointF) -> QMenu | None:
+        """The assistant's operations on the region under ``pos`` (a cell outside it becomes the region)."""
+        lane, bar = self._cell_at(pos)
+        tracks = self.controller.score.tracks
+        if pos.y() < HEADER_HEIGHT or not 0 <= lane < len(tracks):
+            return None
+        track = tracks[lane].id
+        region = self.state.region
+        on_name = pos.x() < self._header_width
+        if on_name:
+            self.state.set_active_track(track)
+        elif region is None or track not in region.track_ids or not region.start_bar <= bar < region.end_bar:
+            self.state.set_region(Region((track,), bar, bar + 1))
+        menu = QMenu(self)
+        menu.setObjectName("overview_context_menu")
+        for operation, text in (("fill", "Fill"), ("vary", "Vary"), ("restyle", "Restyle"), ("continue", "Continue")):
+            action = menu.addAction(f"{text} Region" if operation != "continue" else "Continue After the End")
+            action.setObjectName(f"context_{operation}")
+            action.setEnabled(not on_name or operation == "continue")
+            action.triggered.connect(lambda _=False, o=operation: self.assistant_requested.emit(o, False))
+        menu.addSeparator()
+        whole = menu.addAction(f"Restyle Whole Track “{tracks[lane].name}”")
+        whole.setObjectName("context_restyle_track")
+        whole.triggered.connect(lambda _=False, t=track: self._restyle_track(t))
+        return menu
+
+    def _restyle_track(self, track_id: int) -> None:
+        self.state.set_region(Region((track_id,), 0, max(self.controller.score.bar_count, 1)))
+        self.assistant_requested.emit("restyle", True)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802 (Qt override)
+        menu = self.context_menu(QPointF(event.pos()))
+        if menu is not None:
+            menu.exec(event.globalPos())
+            menu.deleteLater()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt override)
         pos = event.position()
