@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ui import recovery
@@ -28,10 +29,20 @@ from ui.mainwindow import APP_NAME, MainWindow
 from ui.recovery import QtRecoveryPrompt, RecoveryPrompt
 from ui.settings import APPLICATION, ORGANISATION, Settings
 
+DESKTOP_ID = "composer-studio"  # packaging/linux/composer-studio.desktop
+
 
 def demo_path() -> Path:
     """The bundled demo song, located as package data so it works installed or from a checkout."""
     return Path(str(resources.files("resources") / "demo" / "demo.mid"))
+
+
+def app_icon() -> QIcon:
+    """The window icon from the PNG renders of resources/icons/composer-studio.svg (package data)."""
+    icon = QIcon()
+    for png in sorted(Path(str(resources.files("resources") / "icons")).glob("composer-studio-*.png")):
+        icon.addFile(str(png))
+    return icon
 
 
 def parse_args(arguments: Sequence[str]) -> argparse.Namespace:
@@ -53,6 +64,8 @@ def application(argv: list[str]) -> tuple[QApplication, list[str]]:
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName(DESKTOP_ID)  # Wayland and task bars match the window to the menu entry and its icon
+    app.setWindowIcon(app_icon())
     return app, (argv[1:] if existing is not None else app.arguments()[1:])
 
 

@@ -31,12 +31,13 @@ from PySide6.QtCore import (
     Signal,
     qInstallMessageHandler,
 )
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QGridLayout, QMessageBox, QSpacerItem, QWidget
 
 LOGGER_NAME = "composer_studio"
 LOG_NAME = "composer-studio.log"
 LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
+DIALOG_WIDTH = 520
 
 log = logging.getLogger(LOGGER_NAME)
 
@@ -156,8 +157,11 @@ class CrashHandler(QObject):
             self.dialog = dialog
         more = f" ({self.count} errors since this window opened)" if self.count > 1 else ""
         dialog.setText(f"An unexpected error happened{more}:\n{summary}")
-        dialog.setInformativeText(f"{safety}\nThe details are in the log: {self.log_path}")
+        dialog.setInformativeText(f"{safety}\n\nThe details are in the log:\n{self.log_path}")
         dialog.setDetailedText(text)
+        layout = dialog.layout()  # (after the texts: they rebuild it) wide enough that paths do not wrap early
+        if isinstance(layout, QGridLayout):
+            layout.addItem(QSpacerItem(DIALOG_WIDTH, 0), layout.rowCount(), 0, 1, layout.columnCount())
         dialog.show()
         dialog.raise_()
         self.shown.emit(dialog)

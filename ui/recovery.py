@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QGridLayout, QMessageBox, QSpacerItem, QWidget
 
 from composer.atomic_file import write_atomically
 from composer.edits import ChangeSet
@@ -278,7 +278,7 @@ class RecoveryManager(QObject):
             return "Your document has no unsaved changes."
         error = self.save(wait=True)
         if error is None:
-            return f"Your document is safe: a recovery copy was saved to {self.project_path}."
+            return f"Your document is safe: a recovery copy was saved to\n{self.project_path}"
         return f"A recovery copy could not be saved ({error}): use File > Save As now to keep your work."
 
     def remove(self) -> None:
@@ -362,11 +362,14 @@ class QtRecoveryPrompt:
         box.setIcon(QMessageBox.Icon.Question)
         box.setWindowTitle("Recover unsaved work?")
         box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"{entry.display_name} was not closed normally.\n"
-                    f"Its unsaved changes were kept on {entry.saved_at:%A %d %B %Y at %H:%M}.")
+        box.setText(f"{entry.display_name} was not closed normally.")
         where = f"Saving it writes to {entry.original}." if entry.original else "It was never saved as a project."
-        box.setInformativeText(f"Recover opens it with those changes. {where}\n"
+        box.setInformativeText(f"Its unsaved changes were kept on {entry.saved_at:%A %d %B %Y at %H:%M}.\n\n"
+                               f"Recover opens it with those changes. {where}\n"
                                "Discard deletes the recovery copy; Later asks again at the next start.")
+        layout = box.layout()  # wide enough for a long path
+        if isinstance(layout, QGridLayout):
+            layout.addItem(QSpacerItem(520, 0), layout.rowCount(), 0, 1, layout.columnCount())
         recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
         remove = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
