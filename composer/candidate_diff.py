@@ -183,6 +183,7 @@ class CandidateStats:
     low: int | None  # lowest pitch, None for a candidate with no notes
     high: int | None
     style_confidence: float | None  # 0..1 from the style classifier; None when unavailable
+    written: bool = True  # False while the candidate has not written a bar yet (its slot stays empty)
 
 
 def candidate_label(index: int) -> str:

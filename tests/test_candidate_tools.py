@@ -77,6 +77,11 @@ def rig(qtbot: QtBot, tiny_checkpoint: Path) -> Rig:
     r.service.shutdown()
 
 
+def click_cell(qtbot: QtBot, tools: CandidateTools, bar: int, candidate: int) -> None:
+    grid = tools.mix.grid
+    qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.cell_rect(bar, candidate).center())
+
+
 def test_hidden_until_candidates_then_kept_shares_and_compare(qtbot: QtBot, rig: Rig) -> None:
     assert not rig.tools.isVisible()
     rig.panel.amount.setValue(30)
@@ -125,8 +130,8 @@ def test_accept_mix_by_clicks_is_one_undo_step_recorded_as_a_composite(qtbot: Qt
     before = rig.controller.score
     expected = composite([c.notes(i) for i in range(3)], {2: 2, 3: 1}, c.bar_ranges())
     mix = rig.tools.mix
-    qtbot.mouseClick(mix.button(2, 2), Qt.MouseButton.LeftButton)
-    qtbot.mouseClick(mix.button(3, 1), Qt.MouseButton.LeftButton)
+    click_cell(qtbot, rig.tools, 2, 2)
+    click_cell(qtbot, rig.tools, 3, 1)
     qtbot.mouseClick(mix.accept_button, Qt.MouseButton.LeftButton)
     score = rig.controller.score
     start, end = rig.region.ticks(score)
@@ -145,7 +150,7 @@ def test_a_mix_from_one_candidate_accepts_that_candidate(qtbot: QtBot, rig: Rig)
     rig.ask(qtbot, "vary", 2)
     mix = rig.tools.mix
     for bar in mix.bars:
-        qtbot.mouseClick(mix.button(bar, 1), Qt.MouseButton.LeftButton)
+        click_cell(qtbot, rig.tools, bar, 1)
     qtbot.mouseClick(mix.accept_button, Qt.MouseButton.LeftButton)
     assert rig.controller.score.takes[-1].candidate == 1
 
@@ -155,8 +160,7 @@ def test_a_mixed_choice_previews_the_mix_as_ghosts_until_a_candidate_is_picked(q
     c = rig.panel.candidates
     assert c is not None
     rig.panel.show_candidate(0)
-    mix = rig.tools.mix
-    qtbot.mouseClick(mix.button(3, 2), Qt.MouseButton.LeftButton)  # bar 4 from C
+    click_cell(qtbot, rig.tools, 3, 2)  # bar 4 from C
     assert rig.tools.previewing_mix and rig.tools.mix_note.isVisible()
     expected = composite([c.notes(i) for i in range(3)], {2: 0, 3: 2}, c.bar_ranges())
     for t in rig.region.track_ids:

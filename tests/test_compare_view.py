@@ -97,3 +97,22 @@ def test_importing_the_view_does_not_import_pyqtgraph() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_preload_imports_pyqtgraph_once_on_a_background_thread() -> None:
+    code = (
+        "import sys, os, threading; os.environ['QT_QPA_PLATFORM'] = 'offscreen'\n"
+        "from ui.assistant.compare_view import preload_pyqtgraph\n"
+        "t = preload_pyqtgraph(); print(t is not threading.main_thread(), preload_pyqtgraph() is t); t.join()\n"
+        "import pyqtgraph; print('pyqtgraph' in sys.modules, pyqtgraph.Qt.QT_LIB)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True", "True", "PySide6"]
+
+
+def test_a_pending_candidate_keeps_its_slot_but_shows_nothing(qtbot: QtBot) -> None:
+    view = make_view(qtbot)
+    view.set_stats([CandidateStats("A", 2.0, 60, 64, 0.5), CandidateStats("B", 0.0, None, None, None, written=False)])
+    plots = view.plots
+    assert plots is not None and tick_labels(plots.range) == ["A", "B"]  # the axis is final from the start
+    assert texts(plots.range) == [] and texts(plots.style) == [] and plots.na_labels == []

@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
-from PySide6.QtCore import SignalInstance
+from PySide6.QtCore import QTimer, SignalInstance
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from composer.annotations import JsonScalar
 from composer.candidate_diff import (
     COMPOSITE,
+    CandidateStats,
     candidate_label,
     candidate_stats,
     composite,
@@ -38,10 +39,18 @@ from composer.candidate_diff import (
 )
 from composer.score import Note
 from ui.assistant.candidates import CandidateSet
-from ui.assistant.compare_view import CompareView
+from ui.assistant.compare_view import CompareView, preload_pyqtgraph
 from ui.assistant.composite_bar import CompositeBar
 from ui.assistant.ghost_layer import LOOKS
 from ui.assistant.service import Request
+
+STREAM_REFRESH_MS = 150
+"""While candidates stream in, the kept shares and plots are redrawn at most this often."""
+PRELOAD_DELAY_MS = 1000
+"""pyqtgraph is imported in the background this long after the panel is built: after the window's
+first paint (so start-up does not share the GIL with it), before the model has loaded; the plots
+are then built in idle time, so the first candidate does not pay for them."""
+PREPARE_POLL_MS = 200
 
 Confidence = Callable[[CandidateSet, int], float | None]
 """The style classifier's confidence in candidate ``index`` of a set, None when unavailable."""
@@ -160,22 +169,49 @@ class CandidateTools(QWidget):
         self.mix_note.setVisible(False)
         layout.addWidget(self.mix_note)
         self._previewing_mix = False
-        host.candidates_changed.connect(self.refresh)
+        self._cache: dict[int, tuple[tuple[int, bool, int], str, CandidateStats]] = {}
+        self._coalesce = QTimer(self)
+        self._coalesce.setSingleShot(True)
+        self._coalesce.setInterval(STREAM_REFRESH_MS)
+        self._coalesce.timeout.connect(self.refresh)
+        host.candidates_changed.connect(self._candidates_changed)
         host.shown_changed.connect(self._candidate_shown)
+        self._prepare = QTimer(self)  # once pyqtgraph is imported, build the plots in idle time
+        self._prepare.setInterval(PREPARE_POLL_MS)
+        self._prepare.timeout.connect(self._prepare_plots)
+        QTimer.singleShot(PRELOAD_DELAY_MS, self._prepare.start)
         self.refresh()
 
     # reacting to the panel ---------------------------------------------------------------------
 
+    def _prepare_plots(self) -> None:
+        if not preload_pyqtgraph().is_alive():
+            self._prepare.stop()
+            self.compare.prepare()
+
+    def _candidates_changed(self) -> None:
+        """Refresh now when the request starts, ends or is dropped; while cells stream in, at most once
+        per STREAM_REFRESH_MS, so a burst of cells costs one redraw of the plots."""
+        c = self.host.candidates
+        streaming = c is not None and not c.finished and (c.request_id, c.count) == (self._request_id, self._count)
+        if not streaming:
+            self._coalesce.stop()
+            self.refresh()
+        elif not self._coalesce.isActive():
+            self._coalesce.start()
+
     def refresh(self) -> None:
-        """Bring everything up to the panel's current candidates (called on every streamed cell)."""
+        """Bring everything up to the panel's current candidates."""
         c = self.host.candidates
         if c is None:
             self._request_id, self._count = None, 0
+            self._cache = {}
             self.compare.clear()
             self.setVisible(False)
             return
         if (c.request_id, c.count) != (self._request_id, self._count):
             self._request_id, self._count = c.request_id, c.count
+            self._cache = {}
             bars = range(c.region.start_bar, c.region.end_bar)
             self.mix.reset(bars, c.count)
             self._rebuild_kept_labels(c.count)
@@ -184,11 +220,23 @@ class CandidateTools(QWidget):
         self.mix.setVisible(c.count > 1)
         self.mix.set_written([c.written_bars(i) for i in range(c.count)], acceptable=c.finished and not c.stale)
         self._refresh_kept(c)
-        self.compare.set_stats([
-            candidate_stats(candidate_label(i), c.notes(i), c.region.bar_count,
-                            self.confidence(c, i) if self.confidence is not None else None)
-            for i in range(c.count) if c.written_bars(i)
-        ])
+        # Every candidate from the start (a pending one as empty), so the axes do not relayout as they arrive.
+        self.compare.set_stats([self._measured(c, i)[1] for i in range(c.count)])
+
+    def _measured(self, c: CandidateSet, index: int) -> tuple[str, CandidateStats]:
+        """Kept text and compare stats of candidate ``index``, recomputed only when it changed."""
+        key = (c.cells_done(index), c.finished, c.restarts)
+        cached = self._cache.get(index)
+        if cached is None or cached[0] != key:
+            label = candidate_label(index)
+            if not c.written_bars(index):
+                cached = (key, "…", CandidateStats(label, 0.0, None, None, None, written=False))
+            else:
+                confidence = self.confidence(c, index) if self.confidence is not None else None
+                stats = candidate_stats(label, c.notes(index), c.region.bar_count, confidence)
+                cached = (key, kept_text(c, index), stats)
+            self._cache[index] = cached
+        return cached[1], cached[2]
 
     def _rebuild_kept_labels(self, count: int) -> None:
         for label in self.kept_labels:
@@ -209,10 +257,9 @@ class CandidateTools(QWidget):
         if request is not None and vary:
             self.asked.setText(f"Vary asked: keep ~{1 - request.options.amount:.0%} of the original notes")
         for i, label in enumerate(self.kept_labels):
-            written = bool(c.written_bars(i))
-            label.setVisible(has_original and written)
-            if has_original and written:
-                label.setText(f"<b>{candidate_label(i)}</b> {kept_text(c, i)}")
+            label.setVisible(has_original)  # shown from the start: no relayout of the panel per arrival
+            if has_original:
+                label.setText(f"<b>{candidate_label(i)}</b> {self._measured(c, i)[0]}")
 
     # what the ghosts show ------------------------------------------------------------------------
 

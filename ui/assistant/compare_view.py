@@ -6,13 +6,15 @@ classifier's confidence (bars on 0..1, "n/a" where the classifier is unavailable
 calls :meth:`CompareView.set_stats` whenever a candidate gains a bar, so the plots grow as
 candidates stream in.
 
-pyqtgraph costs about a second to import, so it is imported only when the first candidate
-arrives, never at application start-up (tests/test_mainwindow.py checks this).
+pyqtgraph costs over a second to import, so application start-up never imports it
+(tests/test_mainwindow.py checks this): :func:`preload_pyqtgraph` imports it on a background
+thread once the window is up, and the plots are built when the first candidate arrives.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -48,15 +50,34 @@ def _pyqtgraph() -> Any:
     return pyqtgraph
 
 
+_preload: threading.Thread | None = None
+
+
+def preload_pyqtgraph() -> threading.Thread:
+    """Import pyqtgraph on a background thread (once per process) and return that thread.
+
+    Imported on the GUI thread when the first candidate arrives, pyqtgraph would freeze the
+    window for over a second right when the user is watching ghosts stream in; imported here,
+    after start-up, it costs the GUI thread only GIL switches (longest gap about 75 ms, measured
+    once with a 5 ms timer). Its import creates no QObject, so any thread may do it; the import
+    lock makes a GUI-thread import wait for this one rather than run twice.
+    """
+    global _preload
+    if _preload is None:
+        _preload = threading.Thread(target=_pyqtgraph, name="pyqtgraph-preload")
+        _preload.start()
+    return _preload
+
+
 class _Plots:
-    """The three plots and the items they currently show (rebuilt on every update: a handful of items)."""
+    """The three plots. Their bar items live as long as the plots and are updated in place, and axis
+    ticks and texts are only rebuilt when they change, so a redraw while candidates stream in is cheap."""
 
     def __init__(self, parent: QWidget) -> None:
         pg = _pyqtgraph()
         self.pg = pg
         self.widget: pyqtgraph.GraphicsLayoutWidget = pg.GraphicsLayoutWidget(parent)
         self.widget.setBackground(BACKGROUND)
-        self.widget.setMinimumHeight(PLOT_HEIGHT)
         # Fit whatever width the dock gives: the three plots share it equally.
         self.widget.setMinimumWidth(0)
         self.widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
@@ -74,8 +95,13 @@ class _Plots:
         self.style.getAxis("left").setTicks([[(0, "0"), (0.5, ".5"), (1, "1")]])
         for column in range(3):
             self.widget.ci.layout.setColumnStretchFactor(column, 1)
-        self.items: dict[str, list[Any]] = {"density": [], "range": [], "style": []}
+        self.density_bars = self._bars(self.density, 0.6)
+        self.range_bars = self._bars(self.range, 0.45, pen=pg.mkPen(AXIS))
+        self.style_bars = self._bars(self.style, 0.6)
+        self.texts: dict[str, tuple[tuple, list[Any]]] = {"range": ((), []), "style": ((), [])}
         self.na_labels: list[str] = []
+        self._ticks: tuple = ()
+        self._range_axis: tuple[int, int] | None = None
 
     def _plot(self, column: int, title: str) -> Any:
         plot = self.widget.addPlot(row=0, col=column)
@@ -90,68 +116,72 @@ class _Plots:
         plot.getAxis("left").setWidth(AXIS_WIDTH)
         return plot
 
+    def _bars(self, plot: Any, width: float, **opts: Any) -> Any:
+        bars = self.pg.BarGraphItem(x=[], y0=[], height=[], width=width, brushes=[], **opts)
+        plot.addItem(bars)
+        return bars
+
     def show(self, stats: Sequence[CandidateStats]) -> None:
         pg = self.pg
-        for name, plot in (("density", self.density), ("range", self.range), ("style", self.style)):
-            for item in self.items[name]:
-                plot.removeItem(item)
-            self.items[name] = []
         xs = list(range(len(stats)))
         brushes = [pg.mkBrush(candidate_colour(i)) for i in xs]
-        ticks = [[(i, s.label) for i, s in zip(xs, stats, strict=True)]]
-        for plot in (self.density, self.range, self.style):
-            plot.getAxis("bottom").setTicks(ticks)
-            plot.setXRange(-0.6, max(len(stats), 1) - 0.4, padding=0)
+        ticks = tuple((i, s.label) for i, s in zip(xs, stats, strict=True))
+        if ticks != self._ticks:
+            self._ticks = ticks
+            for plot in (self.density, self.range, self.style):
+                plot.getAxis("bottom").setTicks([list(ticks)])
+                plot.setXRange(-0.6, max(len(stats), 1) - 0.4, padding=0)
 
-        density = pg.BarGraphItem(x=xs, height=[s.notes_per_bar for s in stats], width=0.6, brushes=brushes)
-        self._add("density", self.density, density)
-        self.density.setYRange(0, max([s.notes_per_bar for s in stats] + [1.0]) * 1.1, padding=0)
+        heights = [s.notes_per_bar for s in stats]
+        self.density_bars.setOpts(x=xs, y0=[0] * len(xs), height=heights, brushes=brushes)
+        self.density.setYRange(0, max([*heights, 1.0]) * 1.1, padding=0)
 
         self._show_ranges(stats, brushes)
 
         confident = [i for i, s in enumerate(stats) if s.style_confidence is not None]
-        if confident:
-            heights = [float(stats[i].style_confidence or 0.0) for i in confident]
-            bars = pg.BarGraphItem(x=confident, height=heights, width=0.6, brushes=[brushes[i] for i in confident])
-            self._add("style", self.style, bars)
-        self.na_labels = [s.label for s in stats if s.style_confidence is None]
+        self.style_bars.setOpts(x=confident, y0=[0] * len(confident),
+                                height=[float(stats[i].style_confidence or 0.0) for i in confident],
+                                brushes=[brushes[i] for i in confident])
+        self.na_labels = [s.label for s in stats if s.style_confidence is None and s.written]
         if not confident:  # the usual case without a classifier: one label for the plot
-            self._text("style", self.style, NOT_AVAILABLE, (len(stats) - 1) / 2, 0.5)
+            self._texts("style", self.style, [(NOT_AVAILABLE, (len(stats) - 1) / 2, 0.5, 0)])
         else:  # upright, so neighbouring labels in a narrow plot do not run into each other
-            for i, s in enumerate(stats):
-                if s.style_confidence is None:
-                    self._text("style", self.style, NOT_AVAILABLE, i, 0.25, angle=90)
+            self._texts("style", self.style, [(NOT_AVAILABLE, i, 0.25, 90) for i, s in enumerate(stats)
+                                              if s.style_confidence is None and s.written])
 
     def _show_ranges(self, stats: Sequence[CandidateStats], brushes: list[Any]) -> None:
-        pg = self.pg
         ranged = [i for i, s in enumerate(stats) if s.low is not None and s.high is not None]
         lows = [int(stats[i].low or 0) for i in ranged]
         highs = [int(stats[i].high or 0) for i in ranged]
-        if ranged:
-            # A single pitch still gets a visible sliver: +-0.4 of a semitone around it.
-            y0 = [lo - 0.4 for lo in lows]
-            heights = [hi - lo + 0.8 for lo, hi in zip(lows, highs, strict=True)]
-            bars = pg.BarGraphItem(
-                x=ranged, y0=y0, height=heights, width=0.45, brushes=[brushes[i] for i in ranged], pen=pg.mkPen(AXIS)
-            )
-            self._add("range", self.range, bars)
+        # A single pitch still gets a visible sliver: +-0.4 of a semitone around it.
+        self.range_bars.setOpts(x=ranged, y0=[lo - 0.4 for lo in lows],
+                                height=[hi - lo + 0.8 for lo, hi in zip(lows, highs, strict=True)],
+                                brushes=[brushes[i] for i in ranged])
         lo, hi = (min(lows) - 2, max(highs) + 2) if ranged else (58, 72)
-        self.range.setYRange(lo, hi, padding=0)
-        first_c = lo + (-lo) % 12
-        step = 12 if hi - lo > 14 else 6
-        self.range.getAxis("left").setTicks([[(p, pitch_name(p)) for p in range(first_c, hi + 1, step)]])
-        for i, s in enumerate(stats):
-            if s.low is None:
-                self._text("range", self.range, EMPTY, i, (lo + hi) / 2)
+        if (lo, hi) != self._range_axis:
+            self._range_axis = (lo, hi)
+            self.range.setYRange(lo, hi, padding=0)
+            first_c = lo + (-lo) % 12
+            step = 12 if hi - lo > 14 else 6
+            self.range.getAxis("left").setTicks([[(p, pitch_name(p)) for p in range(first_c, hi + 1, step)]])
+        empty = [(EMPTY, i, (lo + hi) / 2, 0) for i, s in enumerate(stats) if s.low is None and s.written]
+        self._texts("range", self.range, empty)
 
-    def _add(self, name: str, plot: Any, item: Any) -> None:
-        plot.addItem(item)
-        self.items[name].append(item)
-
-    def _text(self, name: str, plot: Any, text: str, x: float, y: float, angle: float = 0) -> None:
-        item = self.pg.TextItem(text, color=AXIS, anchor=(0.5, 0.5), angle=angle)
-        item.setPos(x, y)
-        self._add(name, plot, item)
+    def _texts(self, name: str, plot: Any, wanted: list[tuple[str, float, float, float]]) -> None:
+        """Show exactly the ``wanted`` (text, x, y, angle) labels on ``plot``; rebuilt only when they change."""
+        key = tuple(wanted)
+        shown_key, items = self.texts[name]
+        if key == shown_key:
+            return
+        for item in items:
+            plot.removeItem(item)
+        items = []
+        for text, x, y, angle in wanted:
+            item = self.pg.TextItem(text, color=AXIS, anchor=(0.5, 0.5), angle=angle)
+            item.setPos(x, y)
+            plot.addItem(item)
+            items.append(item)
+        self.texts[name] = (key, items)
 
 
 class CompareView(QWidget):
@@ -175,7 +205,7 @@ class CompareView(QWidget):
 
     @property
     def plots(self) -> _Plots | None:
-        """The pyqtgraph plots, None until the first candidate arrived."""
+        """The pyqtgraph plots, None until the first candidate arrived or :meth:`prepare`."""
         return self._plots
 
     def set_stats(self, stats: Sequence[CandidateStats]) -> None:
@@ -186,12 +216,26 @@ class CompareView(QWidget):
                 self._plots.widget.hide()
             self._placeholder.show()
             return
-        if self._plots is None:
-            self._plots = _Plots(self)
-            self._layout.addWidget(self._plots.widget)
+        self.prepare()
+        assert self._plots is not None
         self._placeholder.hide()
         self._plots.widget.show()
         self._plots.show(self._stats)
 
     def clear(self) -> None:
         self.set_stats(())
+
+    def prepare(self) -> None:
+        """Build the plots now (hidden) if they are not built yet, and render them once off screen.
+
+        The first build and paint cost a few hundred milliseconds (pyqtgraph's items, fonts and
+        caches); the panel calls this in idle time once pyqtgraph is imported, so the first
+        candidate's plots cost what every later update costs.
+        """
+        if self._plots is None:
+            self._plots = _Plots(self)
+            self._plots.widget.hide()
+            self._layout.addWidget(self._plots.widget)
+            self._plots.show([CandidateStats("A", 1.0, 60, 72, 0.5), CandidateStats("B", 0.0, None, None, None)])
+            self._plots.widget.resize(max(self.width(), 240), PLOT_HEIGHT)
+            self._plots.widget.grab()
