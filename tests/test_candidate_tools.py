@@ -17,6 +17,7 @@ from composer.tokens import Vocabulary
 from models import checkpoint
 from models.transformer import ModelConfig, MusicTransformer
 from ui.assistant.candidate_tools import CandidateTools
+from ui.assistant.candidates import CandidateSet
 from ui.assistant.ghost_layer import GhostLayer
 from ui.assistant.panel import AssistantPanel
 from ui.assistant.service import AssistantService
@@ -174,3 +175,20 @@ def test_a_mixed_choice_previews_the_mix_as_ghosts_until_a_candidate_is_picked(q
     assert c.shown == 1
     assert not rig.tools.previewing_mix and not rig.tools.mix_note.isVisible()
     assert sorted(rig.ghosts.notes(t)) == sorted((n, k.value) for n, k in diff_notes(c.original[t], c.notes(1)[t], PPQ))
+
+
+def test_streamed_cells_are_redrawn_together_after_a_short_wait(qtbot: QtBot, rig: Rig) -> None:
+    """A burst of cells costs one redraw; the start of a request shows at once, every slot laid out."""
+    score = rig.controller.score
+    c = CandidateSet(rig.service.new_id(), score, rig.region, 2)
+    rig.panel.candidates = c
+    rig.panel.candidates_changed.emit()  # a new request: at once
+    assert rig.tools.isVisible() and [s.written for s in rig.tools.compare.stats] == [False, False]
+    melody = rig.region.track_ids[0]
+    for candidate in (0, 1):
+        c.add_cell(candidate, (melody, 2), [Note.create(72, 2 * 4 * PPQ, PPQ)])
+        rig.panel.candidates_changed.emit()
+    assert [s.written for s in rig.tools.compare.stats] == [False, False]  # not yet ...
+    qtbot.waitUntil(lambda: [s.written for s in rig.tools.compare.stats] == [True, True], timeout=2000)  # ... together
+    assert [s.low for s in rig.tools.compare.stats] == [72, 72]
+    assert rig.tools.kept_labels[0].text().endswith("so far")
