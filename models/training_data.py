@@ -65,7 +65,7 @@ class WindowSampler:
 
     def _example(self, piece: Piece, rng: random.Random) -> list[str] | None:
         cfg = self.config
-        score = _transposed(piece.score, rng.randint(-cfg.transpose, cfg.transpose))
+        score = transposed(piece.score, rng.randint(-cfg.transpose, cfg.transpose))
         bars = score.bar_count
         length = min(rng.randint(cfg.min_bars, cfg.max_bars), bars)
         start = rng.randint(0, bars - length)
@@ -122,7 +122,7 @@ class WindowSampler:
         )
 
 
-def _transposed(score: Score, semitones: int) -> Score:
+def transposed(score: Score, semitones: int) -> Score:
     if not semitones:
         return score
     pitched = [n.pitch for t in score.tracks if not t.is_drum for n in t.notes]

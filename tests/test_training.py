@@ -72,3 +72,10 @@ def test_training_run_saves_and_resumes(tmp_path: Path) -> None:
     assert info.extra["step"] == 6
     log = (tmp_path / "run" / "log.csv").read_text().splitlines()
     assert log[0].startswith("step,loss") and len(log) == 7  # header and six steps, none repeated
+
+
+def test_corpus_build_order_interleaves_styles() -> None:
+    sources = [corpus.Source(f"{style}{i}", style, "midi", f"{style}{i}") for style in ("a", "b") for i in range(3)]
+    sources.append(corpus.Source("c0", "c", "midi", "c0"))
+    order = [s.id for s in corpus.interleave_styles(sources)]
+    assert order == ["a0", "b0", "c0", "a1", "b1", "a2", "b2"]
