@@ -11,6 +11,10 @@ Per style, for the model, an n-gram token model (trained on the training split) 
   is shown as a reference);
 - with the real bars' controls given: density and polyphony bin errors, the share of notes
   outside the requested pitch range, and the chord match rate per beat.
+With ``--classifier``, restyle too: the same two bars rewritten in another style keeping
+their harmony (each task's target style taken in turn from the other styles); the share
+classified as the target style by the separate style classifier, and the chord agreement
+per beat with the source bars. The real bars' share shows what "not restyled" scores.
 """
 
 from __future__ import annotations
@@ -29,10 +33,11 @@ import torch
 
 from composer.harmony import chords_per_span, estimate_key, scale_of
 from composer.score import Note
-from composer.tokens import UNIT, Vocabulary, Window, encode_training, measure_controls
+from composer.tokens import UNIT, BarControls, Vocabulary, Window, encode_training, measure_controls
 from models import checkpoint, corpus
 from models.baselines import NGramModel, copy_nearest_bar
 from models.engine import Engine, Sampling
+from models.style_classifier import StyleClassifier, excerpt_tokens, load_classifier
 from models.training_data import SamplerConfig, WindowSampler, gridded
 
 Fill = Callable[[Window, int], list[Note]]
@@ -101,8 +106,12 @@ def fill_bits(model, vocab: Vocabulary, window: Window) -> tuple[float, int]:  #
     return float(-picked.sum()) / 0.6931471805599453, len(picked)
 
 
-def generate(engine: Engine, window: Window, seed: int) -> dict[tuple[int, int], list[Note]]:
-    events = list(engine.generate(window, 1, Sampling(1.0, 0.95, seed)))
+SAMPLING = Sampling(1.0, 0.95, 0)
+
+
+def generate(engine: Engine, window: Window, seed: int,
+             sampling: Sampling = SAMPLING) -> dict[tuple[int, int], list[Note]]:
+    events = list(engine.generate(window, 1, replace(sampling, seed=seed)))
     return events[-1][0].cells
 
 
@@ -179,6 +188,56 @@ def _control_errors(window: Window, cells: dict[tuple[int, int], list[Note]]) ->
     }
 
 
+def restyle_task(window: Window, styles: tuple[str, ...], index: int) -> Window:
+    """The task's bars to be rewritten in another style, keeping the real bars' chords."""
+    others = [s for s in styles if s != window.style]
+    target = others[index % len(others)]
+    controlled = with_controls(window).controls
+    return replace(window, style=target, controls={c: BarControls(chords=controlled[c].chords) for c in window.fill})
+
+
+def restyle_metrics(window: Window, cells: dict[tuple[int, int], list[Note]], classifier: StyleClassifier,
+                    target: str) -> dict[str, float]:
+    """Classified as ``target`` (0/1, by the mean over the filled tracks) and chord agreement per beat."""
+    score = window.score
+    bars = sorted({b for _, b in window.fill})
+    by_track: dict[int, list[Note]] = defaultdict(list)
+    for (track_id, _bar), notes in cells.items():
+        by_track[track_id].extend(notes)
+    probs = [classifier.probabilities([excerpt_tokens(notes, score, bars[0], bars[-1] + 1)])[0]
+             for notes in by_track.values() if notes]
+    hit = float(bool(probs) and max(probs[0], key=probs[0].__getitem__) == target)
+    agree = total = 0
+    for (track_id, bar), notes in cells.items():
+        start, end = window.bar_ticks(bar)
+        beat = score.time_signatures.at(start).beat_ticks
+        others = [n for t in score.tracks if not t.is_drum for n in t.sounding_in(start, end)
+                  if not (t.id == track_id and start <= n.start < end)]
+        real = [n for t in score.tracks if not t.is_drum for n in t.sounding_in(start, end)]
+        for want, got in zip(chords_per_span(real, start, end, beat),
+                             chords_per_span([*notes, *others], start, end, beat), strict=False):
+            if want is not None:
+                total += 1
+                agree += got == want
+    return {"as_target": hit, "chords_kept": agree / total if total else 1.0}
+
+
+def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: dict[str, Engine],
+                      classifier: StyleClassifier, styles: tuple[str, ...], sampling: Sampling) -> dict[str, object]:
+    metrics: dict[str, list[float]] = defaultdict(list)
+    for i, window in enumerate(windows):
+        task = restyle_task(window, styles, i)
+        if system == "copy bar":
+            cells = copy_fill(task)
+        elif system == "(source bars)":
+            cells = {c: list(window.score.track(c[0]).starting_in(*window.bar_ticks(c[1]))) for c in window.fill}
+        else:
+            cells = generate(engines[system], task, i, sampling)
+        for k, v in restyle_metrics(window, cells, classifier, task.style or "").items():
+            metrics[k].append(v)
+    return {"style": style, "system": system} | {k: float(statistics.mean(v)) for k, v in metrics.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     corpus.add_source_arguments(parser)
@@ -187,7 +246,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ngram-examples", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--report", type=Path, help="also write the table (markdown) here")
+    parser.add_argument("--temperature", type=float, default=SAMPLING.temperature)
+    parser.add_argument("--top-p", type=float, default=SAMPLING.top_p)
+    parser.add_argument("--classifier", type=Path, help="style classifier checkpoint: also evaluate restyle")
     args = parser.parse_args(argv)
+    sampling = Sampling(args.temperature, args.top_p, 0)
     started = time.monotonic()
     model, vocab, info = checkpoint.load(args.model)
     sources = corpus.sources_from_args(args) or None
@@ -201,12 +264,20 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for style, windows in tasks.items():
         for system in ("model", "n-gram", "copy bar"):
-            rows.append(_evaluate(style, system, windows, engines, vocab))
+            rows.append(_evaluate(style, system, windows, engines, vocab, sampling))
         rows.append(_reference(style, windows))
         print(f"  {style}: {len(windows)} tasks done ({time.monotonic() - started:.0f} s)", file=sys.stderr)
-    table = _table(rows)
+    table = _table(rows, COLUMNS)
+    if args.classifier:
+        classifier = load_classifier(args.classifier)
+        restyle_rows = [_evaluate_restyle(style, system, windows, engines, classifier, vocab.styles, sampling)
+                        for style, windows in tasks.items()
+                        for system in ("model", "n-gram", "copy bar", "(source bars)")]
+        table += ("\n\nRestyle (source style in the first column; targets rotate through the other styles; "
+                  "keep harmony):\n\n" + _table(restyle_rows, RESTYLE_COLUMNS))
     header = (f"Evaluation of `{args.model}` (step {info.extra.get('step')}, {model.parameter_count() / 1e6:.1f}M "
-              f"parameters) on the test split: {args.tasks} two-bar infill tasks per style, seed {args.seed}.\n"
+              f"parameters) on the test split: {args.tasks} two-bar infill tasks per style, seed {args.seed}, "
+              f"sampling temperature {args.temperature}, top-p {args.top_p}.\n"
               f"Command: `python -m models.evaluate {' '.join(argv or sys.argv[1:])}`\n")
     print(header)
     print(table)
@@ -216,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _evaluate(style: str, system: str, windows: list[Window], engines: dict[str, Engine],
-              vocab: Vocabulary) -> dict[str, object]:
+              vocab: Vocabulary, sampling: Sampling) -> dict[str, object]:
     metrics: dict[str, list[float]] = defaultdict(list)
     bits_sum = count = 0.0
     for i, window in enumerate(windows):
@@ -226,8 +297,8 @@ def _evaluate(style: str, system: str, windows: list[Window], engines: dict[str,
             engine = engines[system]
             b, n = fill_bits(engine.model, vocab, window)
             bits_sum, count = bits_sum + b, count + n
-            free = generate(engine, window, i)
-            controlled = generate(engine, with_controls(window), i)
+            free = generate(engine, window, i, sampling)
+            controlled = generate(engine, with_controls(window), i, sampling)
         for k, v in note_metrics(window, free).items():
             if k in ("onset_f1", "pch_overlap", "in_key"):
                 metrics[k].append(v)
@@ -250,10 +321,13 @@ COLUMNS = ("style", "system", "bits/token", "onset_f1", "pch_overlap", "in_key",
            "out_of_range", "chord_match")
 
 
-def _table(rows: list[dict[str, object]]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+RESTYLE_COLUMNS = ("style", "system", "as_target", "chords_kept")
+
+
+def _table(rows: list[dict[str, object]], columns: tuple[str, ...]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
-        cells = [row.get(c) for c in COLUMNS]
+        cells = [row.get(c) for c in columns]
         lines.append("| " + " | ".join(f"{v:.3f}" if isinstance(v, float) else ("" if v is None else str(v))
                                        for v in cells) + " |")
     return "\n".join(lines)

@@ -53,3 +53,26 @@ def test_ngram_is_a_distribution_and_runs_in_the_engine() -> None:
     assert count > 0 and 0 < bits / count < 3  # it has seen this very sequence
     events = list(Engine(ngram, VOCAB).generate(with_controls(window), 1, Sampling(seed=1)))  # type: ignore[arg-type]
     assert set(events[-1][0].cells) == set(window.fill)
+
+
+def test_restyle_task_and_metrics_on_known_answers(tmp_path: Path) -> None:
+    import torch
+
+    from models.evaluate import restyle_metrics, restyle_task
+    from models.style_classifier import train
+
+    window = _window()
+    window = Window(window.score, window.track_ids, window.start_bar, window.end_bar, window.fill, "pop")
+    task = restyle_task(window, VOCAB.styles, 0)
+    assert task.style != "pop" and task.fill == window.fill
+    assert all(c.chords is not None and c.density is None for c in task.controls.values())  # harmony kept only
+    torch.manual_seed(0)
+    from models.corpus import Piece
+
+    classifier, _ = train([Piece("p", "pop", window.score)], [], ("pop", "folk"), steps=2, batch=2)
+    real = {c: list(window.score.track(c[0]).starting_in(*window.bar_ticks(c[1]))) for c in window.fill}
+    metrics = restyle_metrics(window, real, classifier, "folk")
+    assert metrics["chords_kept"] == 1.0  # the source bars keep their own chords
+    assert metrics["as_target"] in (0.0, 1.0)
+    silent = restyle_metrics(window, {c: [] for c in window.fill}, classifier, "folk")
+    assert silent["as_target"] == 0.0 and silent["chords_kept"] < 1.0
