@@ -357,3 +357,19 @@ def test_the_manager_needs_no_window(qtbot: QtBot, tmp_path: Path) -> None:
     manager.close()
     assert time.perf_counter() - started < 10
     assert not manager.project_path.exists()
+
+
+def test_a_failed_recovery_save_is_reported_not_swallowed(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+    (tmp_path / "recovery").write_text("a file where the folder should be")
+    add_note(window)
+    with qtbot.waitSignal(window.recovery.failed, timeout=5000) as failed:
+        assert window.recovery.save(wait=True) is not None
+    assert "recovery" in failed.args[0]
+    qtbot.waitUntil(lambda: "Recovery copy not saved" in window.statusBar().currentMessage(), timeout=5000)
+    assert window.recovery.rescue().startswith("A recovery copy could not be saved")
+    assert window.controller.is_modified  # the document itself is untouched
+    (tmp_path / "recovery").unlink()  # the disk is usable again: the next tick tries again, unasked
+    window.recovery.set_interval(50)
+    with qtbot.waitSignal(window.recovery.saved, timeout=5000):
+        pass
+    assert content(load_project(window.recovery.project_path).score) == content(window.controller.score)

@@ -16,8 +16,10 @@ expects.
 from __future__ import annotations
 
 import contextlib
+import copy
 import ctypes
 import json
+import logging
 import os
 import queue
 import socket
@@ -45,6 +47,7 @@ from ui.settings import APPLICATION, ORGANISATION, Settings
 AUTOSAVE_MS = 60_000
 PROJECT_SUFFIX = ".csproj.json"
 SIDECAR_SUFFIX = ".recovery.json"
+log = logging.getLogger("composer_studio.recovery")  # goes to the crash handler's log file
 RESCUE_TIMEOUT_S = 10.0  # how long a crash report waits for its recovery copy before saying it is not sure
 
 
@@ -226,7 +229,7 @@ class RecoveryManager(QObject):
         self._jobs: queue.Queue[_Job | _Marker | None] = queue.Queue()
         self._signals = _Signals(self)
         self._signals.written.connect(self.saved)
-        self._signals.failed.connect(self.failed)
+        self._signals.failed.connect(self._failed)
         self._thread = threading.Thread(target=self._work, name="recovery-writer", daemon=True)
         self._thread.start()
         self.timer = QTimer(self)
@@ -251,6 +254,10 @@ class RecoveryManager(QObject):
             self._dirty = False
             self.remove()
 
+    def _failed(self, why: str) -> None:
+        self._dirty = True  # the next tick tries again
+        self.failed.emit(why)
+
     def _tick(self) -> None:
         if self._dirty and self.controller.is_modified:
             self.save()
@@ -262,7 +269,10 @@ class RecoveryManager(QObject):
         written and return the error (None: written). Snapshotting is all the GUI thread does."""
         if self._closed:
             return "the window is closed"
-        snapshot = _Snapshot(self.controller.score, dict(self._app_state()), self.controller.path, self._source())
+        # The Score is immutable; the app state is a small dict of JSON values that the GUI thread may
+        # change in place later, so the writer gets its own copy.
+        app_state = copy.deepcopy(self._app_state())
+        snapshot = _Snapshot(self.controller.score, app_state, self.controller.path, self._source())
         self._dirty = False
         job = _Job(snapshot, also_discard)
         self._jobs.put(job)
@@ -314,7 +324,8 @@ class RecoveryManager(QObject):
                     self._write(job.snapshot)
                     if job.also_discard is not None:
                         discard(job.also_discard)
-            except Exception as exc:  # noqa: BLE001 - every failure is reported to the window
+            except Exception as exc:  # noqa: BLE001 - every failure is logged and reported to the window
+                log.exception("Recovery copy %s", "removal failed" if job.snapshot is None else "save failed")
                 job.error = str(exc) if isinstance(exc, ComposerError) else f"{type(exc).__name__}: {exc}"
                 self._signals.failed.emit(job.error)
             else:

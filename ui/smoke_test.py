@@ -150,7 +150,8 @@ class SmokeTest:
             if service.state is not ServiceState.READY:
                 raise SmokeFailure(f"loading the model: {service.state.value}: {service.detail}")
             info = service.info
-            self.step(t, f"model {info.name if info else MODEL.name} loaded on {service.detail}")
+            where = f" from {info.path}" if info else ""
+            self.step(t, f"model {info.name if info else MODEL.name} loaded on {service.detail}{where}")
             t = time.perf_counter()
             score = window.controller.score
             track = score.tracks[0]
@@ -184,8 +185,7 @@ class SmokeTest:
         peak = float(np.abs(audio.astype(np.float32)).max()) / 32768
         if peak == 0.0:
             raise SmokeFailure("rendering: the first second of the demo is silent")
-        self.step(t, f"rendered {len(audio) / rate:.2f} s of audio at {rate} Hz with {soundfont.name}, "
-                     f"peak {peak:.2f}")
+        self.step(t, f"rendered {len(audio) / rate:.2f} s of audio at {rate} Hz, peak {peak:.2f}, with {soundfont}")
 
 
 def run(app: QApplication, out: Callable[[str], None] = print) -> int:
