@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
+from composer.chord_symbols import chords_per_beat
 from composer.region import Region
 from composer.score import Note, Score
 from composer.tokens import BarControls, Window, encode_context, measure_controls
@@ -62,10 +63,17 @@ class Assistant:
     # operations ----------------------------------------------------------------------------------
 
     def fill(self, score: Score, region: Region, options: Options = Options(), controls: BarControls | None = None,
-             cancel: threading.Event | None = None, avoid: set[tuple] | None = None) -> Iterator[Event]:
-        """New bars in the region, following ``controls`` (all optional) in every bar."""
+             cancel: threading.Event | None = None, avoid: set[tuple] | None = None,
+             keep_harmony: bool = False) -> Iterator[Event]:
+        """New bars in the region, following ``controls`` (all optional) in every bar; with
+        ``keep_harmony`` each bar follows the chord lane (typed chords, else the chords heard now)."""
         cells = _cells(region)
-        window = self._window(score, region, cells, options.style, {c: controls or BarControls() for c in cells})
+        wanted = {c: controls or BarControls() for c in cells}
+        if keep_harmony:
+            sigs = score.time_signatures
+            wanted = {c: replace(w, chords=tuple(chords_per_beat(score, *sigs.bar_range(c[1]))))
+                      for c, w in wanted.items()}
+        window = self._window(score, region, cells, options.style, wanted)
         return self._run(window, options, cancel, avoid)
 
     def vary(self, score: Score, region: Region, amount: float = 0.5, options: Options = Options(),
@@ -110,7 +118,10 @@ class Assistant:
             start, end = sigs.bar_range(bar)
             notes = score.track(track_id).starting_in(start, end)
             harmony = [n for t in score.tracks if not t.is_drum for n in t.sounding_in(start, end)]
-            out[(track_id, bar)] = measure_controls(notes, (start, end), sigs.at(start).beat_ticks, harmony)
+            measured = measure_controls(notes, (start, end), sigs.at(start).beat_ticks, harmony)
+            if score.chords:  # chords typed in the chord lane win over the ones heard
+                measured = replace(measured, chords=tuple(chords_per_beat(score, start, end)))
+            out[(track_id, bar)] = measured
         return out
 
     def _window(self, score: Score, region: Region, cells: list[tuple[int, int]], style: str | None,

@@ -96,3 +96,21 @@ def test_regenerate_avoids_earlier_candidates(assistant: Assistant) -> None:
     first = _result(list(assistant.fill(score, region, Options(n=2, seed=1))))
     second = _result(list(assistant.fill(score, region, Options(n=2, seed=1), avoid=set(first.fingerprints))))
     assert not set(first.fingerprints) & set(second.fingerprints)
+
+
+def test_typed_chords_are_what_restyle_and_fill_keep(assistant: Assistant) -> None:
+    from dataclasses import replace as with_fields
+
+    from composer.annotations import ChordMark
+    from composer.harmony import Chord
+
+    score = _score()
+    bar2 = score.time_signatures.bar_start(2)
+    typed = with_fields(score, chords=(ChordMark(bar2, "F"),))
+    region = Region((score.tracks[0].id,), 2, 3)
+    measured = assistant._measured(typed, [(score.tracks[0].id, 2)])
+    assert set(measured[(score.tracks[0].id, 2)].chords) == {Chord(5, "maj")}  # the lane, not what is heard
+    heard = assistant._measured(score, [(score.tracks[0].id, 2)])
+    assert Chord(5, "maj") not in set(heard[(score.tracks[0].id, 2)].chords)
+    events = list(assistant.fill(typed, region, Options(n=1, seed=1), keep_harmony=True))
+    assert isinstance(events[-1], Result)
