@@ -20,6 +20,7 @@ there are no candidates.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Mapping, Sequence
 from typing import Protocol
 
@@ -82,13 +83,23 @@ def beat_ticks(c: CandidateSet) -> int:
 def written_original(c: CandidateSet, index: int, choice: Mapping[int, int] | None = None) -> dict[int, list[Note]]:
     """The original notes of the cells candidate ``index`` has written so far, per track (with a mix
     ``choice``, bar -> candidate, each bar's cells are those of its chosen candidate)."""
+    if choice is None and c.is_complete(index):  # everything written (a whole-track restyle has 64+ bars)
+        return {t: list(c.original.get(t, ())) for t in c.region.track_ids}
     ranges = c.bar_ranges()
-    source = {bar: (choice or {}).get(bar, index) for bar in ranges}
+    bars = sorted(ranges)
+    starts = [ranges[bar][0] for bar in bars]
+    source = {bar: (choice or {}).get(bar, index) for bar in bars}
     out = {}
     for track_id in c.region.track_ids:
-        spans = [ranges[bar] for bar in ranges if c.cell_notes(source[bar], (track_id, bar)) is not None]
-        out[track_id] = [n for n in c.original.get(track_id, ()) if any(s <= n.start < e for s, e in spans)]
+        written = {bar for bar in bars if c.cell_notes(source[bar], (track_id, bar)) is not None}
+        out[track_id] = [n for n in c.original.get(track_id, ()) if _bar_of(n.start, bars, starts) in written]
     return out
+
+
+def _bar_of(tick: int, bars: list[int], starts: list[int]) -> int | None:
+    """The bar (of ``bars``, starting at ``starts``) that ``tick`` lies in; region notes always lie in one."""
+    i = bisect.bisect_right(starts, tick) - 1
+    return bars[i] if i >= 0 else None
 
 
 def mixed_notes(c: CandidateSet, choice: Mapping[int, int]) -> dict[int, list[Note]]:
