@@ -261,6 +261,11 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.toolbar)
         self.transport_controls = TransportControls(self.transport, self.actions, self.editor, self)
         self.toolbar.addWidget(self.transport_controls.position_label)  # the transport's buttons end the bar
+        # A fixed size: its text changes with every playhead move, and a label that may grow makes each
+        # change relayout the whole window (the worst GUI stall while playing, see bench_assistant_gui).
+        position = self.transport_controls.position_label
+        width = max(position.minimumWidth(), position.fontMetrics().horizontalAdvance("8888.8") + 8)
+        position.setFixedSize(width, position.sizeHint().height())
         self.actions.connect(self._handlers())
         self.actions.groups["tool"].triggered.connect(lambda a: self.state.set_tool(self.actions.value(a)))
         self.actions.groups["snap"].triggered.connect(lambda a: self.state.set_grid(self.actions.value(a)))

@@ -145,6 +145,14 @@ def stale_change(changes: ChangeSet) -> bool:
                 or changes.everything)
 
 
+def worker_threads(cores: int | None = None) -> int:
+    """Torch threads for decoding: one core is left to the GUI thread, and a small model's batch of
+    a few rows gains little past 4. On a busy 2-core machine torch's default (every core) made a
+    request 5-10x slower and the GUI stutter (see benchmarks/bench_assistant_gui.py)."""
+    cores = cores if cores is not None else os.cpu_count() or 1
+    return max(1, min(4, cores - 1))
+
+
 def pick_device() -> str:
     """CUDA where present, else Apple's MPS, else the CPU (runs on the worker: imports torch)."""
     import torch  # noqa: PLC0415 - the worker thread imports torch, never the GUI thread
@@ -172,7 +180,7 @@ class AssistantService(QObject):
     def __init__(self, parent: QObject | None = None, device: str | None = None, threads: int | None = None) -> None:
         super().__init__(parent)
         self._device_choice = device  # None: pick_device()
-        self._threads = threads
+        self.threads = threads  # torch threads on the worker (None: worker_threads()); read when it starts
         self._jobs: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._state = ServiceState.IDLE
@@ -313,7 +321,7 @@ class AssistantService(QObject):
     # the worker thread ----------------------------------------------------------------------
 
     def _work(self) -> None:
-        worker = _Worker(self._post, self._device_choice, self._threads)
+        worker = _Worker(self._post, self._device_choice, self.threads)
         while True:
             job = self._jobs.get()
             if job is None:
@@ -348,8 +356,7 @@ class _Worker:
             from models import checkpoint  # noqa: PLC0415
             from models.engine import Engine  # noqa: PLC0415
 
-            if self.threads is not None:
-                torch.set_num_threads(self.threads)
+            torch.set_num_threads(self.threads or worker_threads())
             device = device or self.device_choice or pick_device()
             try:
                 model, vocab, info = checkpoint.load(path, device)
