@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
 
     def _build_assistant(self) -> None:
         """The inference service (started once the window shows), the ghost notes and the panel dock."""
-        self.assistant_service = AssistantService(self)
+        self.assistant_service = AssistantService()  # no parent: its worker keeps it alive until it ends
         self.ghosts = GhostLayer(self)
         self.editor.canvas.add_overlay(self.ghosts)
         self.assistant = AssistantPanel(self.controller, self.state, self.assistant_service, self.ghosts,

@@ -32,7 +32,7 @@ def _pen(colour: QColor, width: float = 1.0, style: Qt.PenStyle = Qt.PenStyle.So
 
 
 LOOKS: dict[str, tuple[QBrush, QPen]] = {
-    "candidate": (QBrush(QColor(140, 220, 255, 120)), _pen(QColor(200, 240, 255, 230))),
+    "candidate": (QBrush(QColor(120, 235, 255, 185)), _pen(QColor(235, 252, 255, 255), 1.5)),
     "kept": (QBrush(QColor(170, 180, 195, 110)), _pen(QColor(210, 215, 225, 200))),
     "moved": (QBrush(QColor(255, 190, 80, 130)), _pen(QColor(255, 215, 140, 230))),
     "new": (QBrush(QColor(110, 230, 140, 130)), _pen(QColor(170, 255, 190, 230))),
@@ -41,7 +41,7 @@ LOOKS: dict[str, tuple[QBrush, QPen]] = {
 }
 """Fill and outline per style: translucent, so the grid (and the original under the veil) shows through."""
 
-VEIL = QColor(30, 32, 37, 150)
+VEIL = QColor(30, 32, 37, 190)
 """Dims the bars the candidate would replace, so ghosts read as the foreground."""
 INACTIVE_OPACITY = 0.45
 """Ghosts of tracks other than the active one are fainter, like the faded tracks under them."""

@@ -633,6 +633,9 @@ class AssistantPanel(QWidget):
             item.setSizeHint(row.sizeHint())
             self.candidate_list.setItemWidget(item, row)
             self._rows.append(row)
+        rows = max(len(self._rows), 2)  # the list fits its rows: no empty box pushing the tools out of view
+        height = rows * (self._rows[0].sizeHint().height() if self._rows else 26) + 2 * self.candidate_list.frameWidth()
+        self.candidate_list.setFixedHeight(height + 2)
         self.candidates_changed.emit()
 
     # service events ----------------------------------------------------------------------------
