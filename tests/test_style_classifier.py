@@ -41,7 +41,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     torch.manual_seed(0)
     torch.set_num_threads(1)
     pieces = _pieces()
-    classifier, summary = train(pieces, pieces, ("chorale", "fiddle"), steps=80, batch=16, lr=3e-3, d_model=64,
+    classifier, summary = train(pieces, pieces, ("chorale", "fiddle"), steps=150, batch=16, lr=3e-3, d_model=64,
                                 n_layer=1)
     stem = tmp_path_factory.mktemp("clf") / "style"
     save(classifier, stem, {"training": summary})
