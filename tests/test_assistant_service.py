@@ -247,3 +247,35 @@ def test_options_round_trip_through_a_take() -> None:
     options = RequestOptions(3, 0.8, "folk", 0.25, ("rhythm", "range"), 4, None, (48, 72))
     assert RequestOptions.from_pairs(options.as_pairs()) == options
     assert RequestOptions.from_pairs(RequestOptions().as_pairs()) == RequestOptions()
+
+
+def test_keep_harmony_follows_the_chord_lane_and_user_controls_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    from composer.annotations import ChordMark
+    from composer.chord_symbols import parse_chord
+    from composer.tokens import Window
+    from models.engine import Engine
+    from ui.assistant.service import _steered_class
+
+    vocab = Vocabulary()
+    assistant = _steered_class()(Engine(MusicTransformer(ModelConfig(len(vocab), n_layer=1, n_head=1, d_model=16,
+                                                                     max_len=1024)), vocab))
+    seen: list[Window] = []
+
+    def capture(window: Window, *args: object, **kw: object):  # noqa: ANN202
+        seen.append(window)
+        yield []
+
+    monkeypatch.setattr(assistant.engine, "generate", capture)
+    score = song()
+    score = Score(tracks=score.tracks, chords=(ChordMark(4 * PPQ, "Am"), ChordMark(6 * PPQ, "F")))
+    track = score.tracks[0].id
+    assistant.follow_chords = True
+    assistant.steer = RequestOptions(density=2, pitch_range=(50, 70)).steering()
+    list(assistant.vary(score, Region((track,), 1, 2), 0.9))
+    controls = seen[-1].controls[(track, 1)]
+    assert controls.chords == (parse_chord("Am"),) * 2 + (parse_chord("F"),) * 2  # typed marks win
+    assert controls.density == 2 and controls.pitch_range == (50, 70)
+    assistant.steer = None
+    empty = Score(tracks=(Track.create("Solo"),))
+    list(assistant.fill(empty, Region((empty.tracks[0].id,), 0, 1)))
+    assert seen[-1].controls[(empty.tracks[0].id, 0)].chords is None  # no chord anywhere: left free

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from composer.annotations import JsonScalar
+from composer.chord_symbols import chords_per_beat
 from composer.edits import ChangeSet
 from composer.region import Region
 from composer.score import Note, Score
@@ -424,6 +425,7 @@ class _Worker:
         o = request.options
         options = Options(o.candidates, request.seed, o.temperature, style=o.style)
         assistant.steer = o.steering()
+        assistant.follow_chords = request.operation in ("fill", "restyle", "continue") and "harmony" in o.keep
         score = request.score
         if request.operation == "fill":
             return assistant.fill(score, region, options, o.steering(), cancel, avoid)
@@ -444,14 +446,25 @@ def _steered_class() -> type[Assistant]:
         controls vary and restyle derive from the original (the API takes them only for fill)."""
 
         steer: BarControls | None = None
+        follow_chords = False  # keep harmony: each bar follows the chord lane (typed chords, else detected)
 
         def _window(self, score: Score, region: Region, cells: list[tuple[int, int]], style: str | None,
                     controls: dict[tuple[int, int], BarControls]) -> Any:
             if self.steer is not None:
                 controls = {c: _steered(v, self.steer) for c, v in controls.items()}
+            if self.follow_chords:
+                controls = {c: _with_lane_chords(score, c[1], v) for c, v in controls.items()}
             return super()._window(score, region, cells, style, controls)
 
     return Steered
+
+
+def _with_lane_chords(score: Score, bar: int, controls: BarControls) -> BarControls:
+    """The bar's chords as the chord lane shows them (typed marks win over detection); a bar where the
+    lane has no chord at all keeps what it had, so "no chord known" never becomes "play no chord"."""
+    start, end = score.time_signatures.bar_range(bar)
+    chords = tuple(chords_per_beat(score, start, end))
+    return replace(controls, chords=chords) if any(c is not None for c in chords) else controls
 
 
 def _steered(controls: BarControls, steer: BarControls) -> BarControls:
