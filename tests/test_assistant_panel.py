@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
+from composer.chord_symbols import outside_harmony
 from composer.edits import add_notes
 from composer.region import Region
 from composer.score import Note, Score, Track
@@ -124,8 +125,11 @@ def test_candidates_stream_in_as_ghost_notes_before_the_request_finishes(qtbot: 
     assert p.candidate_list.count() == 3 and all(row.accept.isEnabled() for row in p._rows)
     assert region_notes(window) == before  # nothing is written until a candidate is accepted
     shown = p.candidates.shown
-    assert shown == 0 and window.ghosts.notes(window.state.region.track_ids[0]) == [
-        (n, "candidate") for n in sorted(p.candidates.notes(0)[window.state.region.track_ids[0]])]
+    track = window.state.region.track_ids[0]
+    candidate = sorted(p.candidates.notes(0)[track])
+    outside = outside_harmony(p.candidates.score, candidate)
+    assert shown == 0 and window.ghosts.notes(track) == [(n, "outside" if n.id in outside else "candidate")
+                                                         for n in candidate]
     track = window.state.region.track_ids[0]
     canvas = window.editor.canvas
     for top in (0.0, 600.0, 1200.0):  # only the ghosts in view are painted

@@ -44,13 +44,14 @@ from PySide6.QtWidgets import (
 )
 
 from composer.annotations import JsonScalar, Take
+from composer.chord_symbols import outside_harmony
 from composer.edits import ChangeSet, combine, record_take
 from composer.errors import ComposerError
 from composer.region import Region
 from composer.score import Note, Score
 from ui.assistant.candidate_tools import CandidateTools
 from ui.assistant.candidates import CandidateSet, letter
-from ui.assistant.ghost_layer import GhostLayer
+from ui.assistant.ghost_layer import LOOKS, GhostLayer
 from ui.assistant.service import AssistantService, ModelInfo, Request, RequestOptions, ServiceState, stale_change
 from ui.document_controller import DocumentController
 from ui.editor_state import EditorState
@@ -125,6 +126,7 @@ class AssistantPanel(QWidget):
         self._styler: GhostStyler | None = None
         self._first_cell: float | None = None
         self._nearby: dict[Take, int] = {}
+        self._outside_cache: tuple[tuple, set[int]] = ((), set())
         self._build()
         self._connect()
         self._show_service_state(service.state, service.detail)
@@ -308,7 +310,12 @@ class AssistantPanel(QWidget):
         self.regenerate_button.clicked.connect(self.regenerate)
         row.addWidget(self.reject_button)
         row.addWidget(self.regenerate_button)
+        self.legend = QLabel(f"{_swatch('candidate')} candidate &nbsp; {_swatch('outside')} outside the key "
+                             "and chord", box)
+        self.legend.setObjectName("ghost_legend")
+        self.legend.setToolTip("How the piano roll shows the chosen candidate's notes")
         layout.addWidget(self.feedback)
+        layout.addWidget(self.legend)
         layout.addWidget(self.candidate_list)
         layout.addLayout(row)
         return box
@@ -612,8 +619,22 @@ class AssistantPanel(QWidget):
         if c is None or c.shown is None or c.stale:
             self.ghosts.clear()
             return
-        pairs = self._styler(c, c.shown) if self._styler is not None else c.ghosts()
+        if self._styler is not None:
+            pairs = self._styler(c, c.shown)
+        else:  # the plain view: generated notes outside the key and the chord stand out
+            outside = self._outside(c, c.shown)
+            pairs = {t: [(n, "outside" if n.id in outside else s) for n, s in ps] for t, ps in c.ghosts().items()}
         self.ghosts.set_ghosts(pairs, c.ticks(), c.region.track_ids)
+
+    def _outside(self, c: CandidateSet, index: int) -> set[int]:
+        """Ids of candidate ``index``'s pitched notes outside the key's scale and the beat's chord (cached)."""
+        key = (c.request_id, index, c.cells_done(index), c.finished, c.restarts)
+        if self._outside_cache[0] != key:
+            score = c.score
+            pitched = [n for t, ns in c.notes(index).items() if score.has_track(t) and not score.track(t).is_drum
+                       for n in ns]
+            self._outside_cache = (key, outside_harmony(score, pitched))
+        return self._outside_cache[1]
 
     def _row_chosen(self, row: int) -> None:
         if row >= 0 and self.candidates is not None:
@@ -846,6 +867,11 @@ class AssistantPanel(QWidget):
         self.feedback.setToolTip(text)
         if status or error:
             self.message.emit(text)
+
+
+def _swatch(style: str) -> str:
+    colour = LOOKS[style][0].color().name()
+    return f"<span style='color:{colour}'>■</span>"
 
 
 def _describe(score: Score, region: Region) -> str:

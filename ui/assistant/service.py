@@ -426,6 +426,10 @@ class _Worker:
         options = Options(o.candidates, request.seed, o.temperature, style=o.style)
         assistant.steer = o.steering()
         assistant.follow_chords = request.operation in ("fill", "restyle", "continue") and "harmony" in o.keep
+        # Fill replaces the region: its harmony comes from the other tracks and typed chords, not from the notes
+        # being replaced (so a take regenerates exactly after it was accepted). Restyle keeps the original's.
+        assistant.chord_score = region.cut(request.score)[0].apply(request.score)[0] if request.operation != \
+            "restyle" else None
         score = request.score
         if request.operation == "fill":
             return assistant.fill(score, region, options, o.steering(), cancel, avoid)
@@ -447,13 +451,15 @@ def _steered_class() -> type[Assistant]:
 
         steer: BarControls | None = None
         follow_chords = False  # keep harmony: each bar follows the chord lane (typed chords, else detected)
+        chord_score: Score | None = None  # where the lane's chords are read (default: the request's score)
 
         def _window(self, score: Score, region: Region, cells: list[tuple[int, int]], style: str | None,
                     controls: dict[tuple[int, int], BarControls]) -> Any:
             if self.steer is not None:
                 controls = {c: _steered(v, self.steer) for c, v in controls.items()}
             if self.follow_chords:
-                controls = {c: _with_lane_chords(score, c[1], v) for c, v in controls.items()}
+                lane = self.chord_score if self.chord_score is not None else score
+                controls = {c: _with_lane_chords(lane, c[1], v) for c, v in controls.items()}
             return super()._window(score, region, cells, style, controls)
 
     return Steered
