@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from composer.chord_symbols import chords_per_beat
@@ -25,6 +25,7 @@ from composer.tokens import BarControls, Window, encode_context, measure_control
 from models.engine import Candidate, CandidateRestarted, CellDone, Engine, Sampling
 
 CONTEXT_BARS = 8
+CHUNK_BARS = 4  # vary and restyle of a longer region (a whole track) go window by window of this many bars
 KEEP_OPTIONS = ("harmony", "rhythm", "contour", "range")
 FILL_TOKEN_BUDGET = 160  # tokens reserved per bar to be written
 
@@ -77,30 +78,39 @@ class Assistant:
         return self._run(window, options, cancel, avoid)
 
     def vary(self, score: Score, region: Region, amount: float = 0.5, options: Options = Options(),
-             cancel: threading.Event | None = None, avoid: set[tuple] | None = None) -> Iterator[Event]:
+             cancel: threading.Event | None = None, avoid: set[tuple] | None = None,
+             steer: BarControls | None = None) -> Iterator[Event]:
         """Variations of the region's bars: at ``amount`` 0 nearly every control of the original is
-        kept (rhythm included); at 1 nearly none."""
-        rng = random.Random(options.seed)
-        cells = _cells(region)
-        measured = self._measured(score, cells)
-        controls = {c: _loosen(m, amount, rng) for c, m in measured.items()}
-        window = self._window(score, region, cells, options.style, controls)
-        return self._run(window, options, cancel, avoid)
+        kept (rhythm included); at 1 nearly none. ``steer`` overrides density, polyphony or range.
+        A region longer than CHUNK_BARS is varied window by window."""
+        def one(part: Region, avoid_part: set[tuple]) -> Iterator[Event]:
+            rng = random.Random(options.seed + 7919 * (part.start_bar - region.start_bar))
+            cells = _cells(part)
+            controls = {c: _steered(_loosen(m, amount, rng), steer) for c, m in self._measured(score, cells).items()}
+            window = self._window(score, part, cells, options.style, controls)
+            return self._run(window, options, cancel, avoid_part)
+
+        return self._in_windows(region, one, avoid)
 
     def restyle(self, score: Score, region: Region, style: str, keep: Iterable[str] = ("harmony",),
                 options: Options = Options(), cancel: threading.Event | None = None,
-                avoid: set[tuple] | None = None) -> Iterator[Event]:
-        """The region rewritten in ``style``, keeping what ``keep`` names (see KEEP_OPTIONS)."""
+                avoid: set[tuple] | None = None, steer: BarControls | None = None) -> Iterator[Event]:
+        """The region rewritten in ``style``, keeping what ``keep`` names (see KEEP_OPTIONS); ``steer``
+        overrides density, polyphony or range. A longer region (a whole track) goes window by window."""
         keep = set(keep)
         unknown = keep - set(KEEP_OPTIONS)
         if unknown:
             raise ValueError(f"cannot keep {sorted(unknown)}; choose from {KEEP_OPTIONS}")
         if style not in self.styles:
             raise ValueError(f"unknown style {style!r}; this model knows {', '.join(self.styles)}")
-        cells = _cells(region)
-        controls = {c: _kept(m, keep) for c, m in self._measured(score, cells).items()}
-        window = self._window(score, region, cells, style, controls)
-        return self._run(window, replace(options, style=style), cancel, avoid)
+
+        def one(part: Region, avoid_part: set[tuple]) -> Iterator[Event]:
+            cells = _cells(part)
+            controls = {c: _steered(_kept(m, keep), steer) for c, m in self._measured(score, cells).items()}
+            window = self._window(score, part, cells, style, controls)
+            return self._run(window, replace(options, style=style), cancel, avoid_part)
+
+        return self._in_windows(region, one, avoid)
 
     def continue_(self, score: Score, track_ids: Iterable[int], bars: int, options: Options = Options(),
                   controls: BarControls | None = None, cancel: threading.Event | None = None,
@@ -110,6 +120,19 @@ class Assistant:
         return self.fill(score, Region(tuple(track_ids), start, start + bars), options, controls, cancel, avoid)
 
     # machinery ---------------------------------------------------------------------------------
+
+    def _in_windows(self, region: Region, one: Callable[[Region, set[tuple]], Iterator[Event]],
+                    avoid: set[tuple] | None) -> Iterator[Event]:
+        """``one`` over the region, or over its CHUNK_BARS-bar windows in turn with the results joined.
+
+        Every window is written with the original music around it (not the windows written before),
+        so the candidates stay independent and each window streams as soon as it starts. A joined
+        result's fingerprints are ("chunks", fp1, fp2, ...): avoiding one avoids each of its windows.
+        """
+        parts = windows_of(region)
+        if len(parts) == 1:
+            return one(region, set(avoid or ()))
+        return _joined(parts, one, _expanded(avoid or set()))
 
     def _measured(self, score: Score, cells: list[tuple[int, int]]) -> dict[tuple[int, int], BarControls]:
         sigs = score.time_signatures
@@ -151,6 +174,53 @@ class Assistant:
                 yield _result(event)
             else:
                 yield event
+
+
+def windows_of(region: Region, bars: int = CHUNK_BARS) -> list[Region]:
+    """The region cut into windows of ``bars`` bars (the last may be shorter)."""
+    return [Region(region.track_ids, b, min(b + bars, region.end_bar))
+            for b in range(region.start_bar, region.end_bar, bars)] or [region]
+
+
+def _joined(parts: list[Region], one: Callable[[Region, set[tuple]], Iterator[Event]],
+            avoid: set[tuple]) -> Iterator[Event]:
+    merged: list[dict[int, list[Note]]] = []
+    prints: list[list[tuple]] = []
+    for part in parts:
+        for event in one(part, avoid):
+            if isinstance(event, Result):
+                for i, (candidate, fingerprint) in enumerate(zip(event.candidates, event.fingerprints, strict=True)):
+                    if i == len(merged):
+                        merged.append({})
+                        prints.append([])
+                    for track_id, notes in candidate.items():
+                        merged[i].setdefault(track_id, []).extend(notes)
+                    prints[i].append(fingerprint)
+            elif isinstance(event, CandidateRestarted):
+                yield replace(event, bars=(part.start_bar, part.end_bar))
+            else:
+                yield event
+    yield Result(merged, [("chunks", *p) for p in prints])
+
+
+def _expanded(avoid: set[tuple]) -> set[tuple]:
+    """Joined fingerprints ("chunks", fp1, fp2, ...) avoid each of their windows."""
+    out: set[tuple] = set()
+    for fingerprint in avoid:
+        out.update(fingerprint[1:] if fingerprint and fingerprint[0] == "chunks" else (fingerprint,))
+    return out
+
+
+def _steered(controls: BarControls, steer: BarControls | None) -> BarControls:
+    """``controls`` with the density, polyphony and range the user set explicitly laid over them."""
+    if steer is None:
+        return controls
+    return replace(
+        controls,
+        density=steer.density if steer.density is not None else controls.density,
+        polyphony=steer.polyphony if steer.polyphony is not None else controls.polyphony,
+        pitch_range=steer.pitch_range if steer.pitch_range is not None else controls.pitch_range,
+    )
 
 
 def _cells(region: Region) -> list[tuple[int, int]]:

@@ -46,6 +46,7 @@ class CandidateRestarted:
     """A finished candidate repeated an earlier one; its bars are being written again."""
 
     candidate: int
+    bars: tuple[int, int] | None = None  # [first, end) bars rewritten; None: all of the request's
 
 
 @dataclass

@@ -114,3 +114,38 @@ def test_typed_chords_are_what_restyle_and_fill_keep(assistant: Assistant) -> No
     assert Chord(5, "maj") not in set(heard[(score.tracks[0].id, 2)].chords)
     events = list(assistant.fill(typed, region, Options(n=1, seed=1), keep_harmony=True))
     assert isinstance(events[-1], Result)
+
+
+def test_long_restyle_goes_window_by_window_and_never_repeats(assistant: Assistant) -> None:
+    from models.assistant import CHUNK_BARS, windows_of
+
+    score = _score()
+    track_id = score.tracks[0].id
+    region = Region((track_id,), 0, 6)
+    assert [(w.start_bar, w.end_bar) for w in windows_of(region)] == [(0, CHUNK_BARS), (CHUNK_BARS, 6)]
+    events = list(assistant.restyle(score, region, "folk", ("rhythm",), Options(n=2, seed=3)))
+    result = _result(events)
+    _check(score, region, result, 2)
+    cells = {(e.candidate, e.cell[1]) for e in events if isinstance(e, CellDone)}
+    assert cells == {(c, b) for c in range(2) for b in range(6)}
+    assert all(fp[0] == "chunks" and len(fp) == 3 for fp in result.fingerprints)
+    again = _result(list(assistant.restyle(score, region, "folk", ("rhythm",), Options(n=2, seed=3),
+                                           avoid=set(result.fingerprints))))
+    assert not set(again.fingerprints) & set(result.fingerprints)
+    assert all(set(fp[1:]).isdisjoint(set(old[1:])) for fp in again.fingerprints for old in result.fingerprints)
+
+
+def test_steer_overrides_what_vary_measures(assistant: Assistant) -> None:
+    from composer.tokens import BarControls
+
+    score = _score()
+    region = Region((score.tracks[0].id,), 0, 2)
+    windows = []
+    original = assistant._window
+    assistant._window = lambda *args: windows.append(args[-1]) or original(*args)  # type: ignore[method-assign]
+    try:
+        list(assistant.vary(score, region, 0.0, Options(n=1), steer=BarControls(density=7, pitch_range=(40, 50))))
+    finally:
+        del assistant._window
+    assert all(c.density == 7 and c.pitch_range == (40, 50) for c in windows[0].values())
+    assert all(c.onsets is not None for c in windows[0].values())  # amount 0 keeps the rhythm
