@@ -72,6 +72,7 @@ BENCHES: tuple[Bench, ...] = (
     Bench("startup", "bench_startup", lambda a, d: {"--runs": _runs(a, 2, 5)}),
     Bench("render", "bench_render", lambda a, d: {"--song": d.song, "--runs": _runs(a, 1, 3)}),
     Bench("playback", "bench_playback", lambda a, d: {"--runs": _runs(a, 5, 20)}),
+    Bench("recovery", "bench_recovery", lambda a, d: {"--runs": _runs(a, 2, 5)}),
     Bench("model", "bench_model", lambda a, d: {"--model": a.model, "--song": d.song, "--runs": _runs(a, 2, 5)},
           needs=("torch",), check=_no_checkpoint),
     Bench("assistant_gui", "bench_assistant_gui",
