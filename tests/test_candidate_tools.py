@@ -10,11 +10,13 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from composer.candidate_diff import COMPOSITE, DiffKind, composite, diff_notes, region_kept_share
+from composer.chord_symbols import outside_harmony
 from composer.region import Region
 from composer.score import Note, Score, Track
 from composer.timing import PPQ
 from composer.tokens import Vocabulary
-from models import checkpoint
+from models import checkpoint, style_classifier
+from models.style_classifier import ClassifierConfig, StyleClassifier, StyleNet, load_classifier
 from models.transformer import ModelConfig, MusicTransformer
 from ui.assistant.candidate_tools import CandidateTools
 from ui.assistant.candidates import CandidateSet
@@ -50,10 +52,10 @@ class Rig:
         self.controller.load(song())
         self.state = EditorState()
         self.service = AssistantService(threads=1)
-        with qtbot.waitSignal(self.service.model_loaded, timeout=WAIT_MS):
-            self.service.start(checkpoint_stem)
         self.ghosts = GhostLayer()
         self.panel = AssistantPanel(self.controller, self.state, self.service, self.ghosts)
+        with qtbot.waitSignal(self.service.model_loaded, timeout=WAIT_MS):  # the panel learns the styles
+            self.service.start(checkpoint_stem)
         qtbot.addWidget(self.panel)
         self.panel.resize(320, 1400)
         self.panel.show()
@@ -76,6 +78,19 @@ def rig(qtbot: QtBot, tiny_checkpoint: Path) -> Rig:
     r = Rig(qtbot, tiny_checkpoint)
     yield r
     r.service.shutdown()
+
+
+@pytest.fixture(scope="module")
+def classified_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_checkpoint: Path) -> Path:
+    """The tiny model with a tiny (untrained) style classifier saved beside it, as the app ships them."""
+    folder = tmp_path_factory.mktemp("classified")
+    for suffix in (".json", ".safetensors"):
+        (folder / f"tiny{suffix}").write_bytes(tiny_checkpoint.with_suffix(suffix).read_bytes())
+    torch.manual_seed(7)
+    styles = Vocabulary().styles
+    config = ClassifierConfig(len(Vocabulary(styles)), len(styles), d_model=16, n_layer=1, n_head=2)
+    style_classifier.save(StyleClassifier(StyleNet(config), styles), folder / "style_classifier")
+    return folder / "tiny"
 
 
 def click_cell(qtbot: QtBot, tools: CandidateTools, bar: int, candidate: int) -> None:
@@ -109,7 +124,7 @@ def test_the_diff_toggle_restyles_the_ghosts_and_back(qtbot: QtBot, rig: Rig) ->
     assert c is not None
     rig.panel.show_candidate(1)
     track_ids = rig.region.track_ids
-    assert {s for t in track_ids for _n, s in rig.ghosts.notes(t)} <= {"candidate"}
+    assert {s for t in track_ids for _n, s in rig.ghosts.notes(t)} <= {"candidate", "outside"}
     qtbot.mouseClick(rig.tools.diff_toggle, Qt.MouseButton.LeftButton)
     assert rig.tools.diff_toggle.isChecked()
     for t in track_ids:
@@ -121,7 +136,7 @@ def test_the_diff_toggle_restyles_the_ghosts_and_back(qtbot: QtBot, rig: Rig) ->
     t = track_ids[0]
     assert sorted(rig.ghosts.notes(t)) == sorted((n, k.value) for n, k in diff_notes(c.original[t], c.notes(0)[t], PPQ))
     qtbot.mouseClick(rig.tools.diff_toggle, Qt.MouseButton.LeftButton)
-    assert {s for t in track_ids for _n, s in rig.ghosts.notes(t)} <= {"candidate"}
+    assert {s for t in track_ids for _n, s in rig.ghosts.notes(t)} <= {"candidate", "outside"}
 
 
 def test_accept_mix_by_clicks_is_one_undo_step_recorded_as_a_composite(qtbot: QtBot, rig: Rig) -> None:
@@ -164,8 +179,10 @@ def test_a_mixed_choice_previews_the_mix_as_ghosts_until_a_candidate_is_picked(q
     click_cell(qtbot, rig.tools, 3, 2)  # bar 4 from C
     assert rig.tools.previewing_mix and rig.tools.mix_note.isVisible()
     expected = composite([c.notes(i) for i in range(3)], {2: 0, 3: 2}, c.bar_ranges())
+    outside = outside_harmony(c.score, [n for ns in expected.values() for n in ns])  # no drums in this song
     for t in rig.region.track_ids:
-        assert sorted(rig.ghosts.notes(t)) == sorted((n, "candidate") for n in expected[t])
+        styled = sorted((n, "outside" if n.id in outside else "candidate") for n in expected[t])
+        assert sorted(rig.ghosts.notes(t)) == styled
     qtbot.mouseClick(rig.tools.diff_toggle, Qt.MouseButton.LeftButton)  # the mix as a diff
     t = rig.region.track_ids[0]
     assert sorted(rig.ghosts.notes(t)) == sorted((n, k.value) for n, k in diff_notes(c.original[t], expected[t], PPQ))
@@ -192,3 +209,23 @@ def test_streamed_cells_are_redrawn_together_after_a_short_wait(qtbot: QtBot, ri
     qtbot.waitUntil(lambda: [s.written for s in rig.tools.compare.stats] == [True, True], timeout=2000)  # ... together
     assert [s.low for s in rig.tools.compare.stats] == [72, 72]
     assert rig.tools.kept_labels[0].text().endswith("so far")
+
+
+def test_style_confidence_comes_from_the_classifier_beside_the_model(qtbot: QtBot, classified_checkpoint: Path) -> None:
+    rig = Rig(qtbot, classified_checkpoint)
+    try:
+        style = Vocabulary().styles[0]
+        assert rig.panel.style_box.findData(style) > 0
+        rig.panel.style_box.setCurrentIndex(rig.panel.style_box.findData(style))
+        rig.ask(qtbot, "vary", 2)
+        c = rig.panel.candidates
+        assert c is not None
+        classifier = load_classifier(classified_checkpoint.with_name("style_classifier"))
+        expected = [classifier.confidence(c.score, 2, 4, c.notes(i), style) for i in range(2)]
+        got = [s.style_confidence for s in rig.tools.compare.stats]
+        assert all(e is not None for e in expected) and got == pytest.approx(expected)
+        rig.panel.style_box.setCurrentIndex(0)  # "auto": no style to judge
+        rig.ask(qtbot, "vary", 2)
+        assert [s.style_confidence for s in rig.tools.compare.stats] == [None, None]
+    finally:
+        rig.service.shutdown()

@@ -38,12 +38,13 @@ from composer.candidate_diff import (
     mix_option,
     region_kept_share,
 )
+from composer.chord_symbols import outside_harmony
 from composer.score import Note
 from ui.assistant.candidates import CandidateSet
 from ui.assistant.compare_view import CompareView, preload_pyqtgraph
 from ui.assistant.composite_bar import CompositeBar
 from ui.assistant.ghost_layer import LOOKS
-from ui.assistant.service import Request
+from ui.assistant.service import AssistantService, Request
 
 STREAM_REFRESH_MS = 150
 """While candidates stream in, the kept shares and plots are redrawn at most this often."""
@@ -53,15 +54,12 @@ first paint (so start-up does not share the GIL with it), before the model has l
 are then built in idle time, so the first candidate does not pay for them."""
 PREPARE_POLL_MS = 200
 
-Confidence = Callable[[CandidateSet, int], float | None]
-"""The style classifier's confidence in candidate ``index`` of a set, None when unavailable."""
-
-
 class CandidateHost(Protocol):
     """What the tools need of the panel (ui.assistant.panel.AssistantPanel provides it)."""
 
     candidates: CandidateSet | None
     request: Request | None
+    service: AssistantService  # its ``confidences`` signal: the style classifier's verdict per candidate
     candidates_changed: SignalInstance
     shown_changed: SignalInstance
 
@@ -120,6 +118,14 @@ def diff_ghosts(
             for t in c.region.track_ids}
 
 
+def outside_notes(c: CandidateSet, notes: Mapping[int, Sequence[Note]]) -> set[int]:
+    """Ids of the pitched ``notes`` outside the key's scale and the beat's chord, marked like the panel's
+    plain view marks them."""
+    score = c.score
+    pitched = [n for t, ns in notes.items() if score.has_track(t) and not score.track(t).is_drum for n in ns]
+    return outside_harmony(score, pitched)
+
+
 def kept_text(c: CandidateSet, index: int) -> str:
     """ "kept 62% of the original notes" (with "so far" while the candidate is still being written)."""
     share = region_kept_share(written_original(c, index), c.notes(index), beat_ticks(c))
@@ -138,12 +144,11 @@ def _swatch(style: str) -> str:
 class CandidateTools(QWidget):
     """Diff toggle and kept shares, compare view and composite bar for the panel's candidates."""
 
-    def __init__(self, host: CandidateHost, parent: QWidget | None = None,
-                 confidence: Confidence | None = None) -> None:
+    def __init__(self, host: CandidateHost, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("candidate_tools")
         self.host = host
-        self.confidence = confidence  # None until the lead's style classifier is wired in: "n/a"
+        self._confidences: tuple[int, list[float | None]] | None = None  # (request id, one per candidate)
         self._request_id: int | None = None
         self._count = 0
 
@@ -186,6 +191,7 @@ class CandidateTools(QWidget):
         self._coalesce.setInterval(STREAM_REFRESH_MS)
         self._coalesce.timeout.connect(self.refresh)
         host.candidates_changed.connect(self._candidates_changed)
+        host.service.confidences.connect(self._confidences_arrived)
         host.shown_changed.connect(self._candidate_shown)
         self._prepare = QTimer(self)  # once pyqtgraph is imported, build the plots in idle time
         self._prepare.setInterval(PREPARE_POLL_MS)
@@ -243,11 +249,22 @@ class CandidateTools(QWidget):
             if not c.written_bars(index):
                 cached = (key, "…", CandidateStats(label, 0.0, None, None, None, written=False))
             else:
-                confidence = self.confidence(c, index) if self.confidence is not None else None
-                stats = candidate_stats(label, c.notes(index), c.region.bar_count, confidence)
+                stats = candidate_stats(label, c.notes(index), c.region.bar_count, self._confidence(c, index))
                 cached = (key, kept_text(c, index), stats)
             self._cache[index] = cached
         return cached[1], cached[2]
+
+    def _confidences_arrived(self, request: Request, confidences: list[float | None]) -> None:
+        """The worker's style-classifier verdicts, sent just before the result (which redraws)."""
+        self._confidences = (request.id, list(confidences))
+
+    def _confidence(self, c: CandidateSet, index: int) -> float | None:
+        """The classifier's confidence in the requested style for candidate ``index``: None ("n/a") while
+        it streams, without a style asked for, or without a classifier beside the model."""
+        if not c.finished or self._confidences is None or self._confidences[0] != c.request_id:
+            return None
+        values = self._confidences[1]
+        return values[index] if index < len(values) else None
 
     def _rebuild_kept_labels(self, count: int) -> None:
         for label in self.kept_labels:
@@ -285,7 +302,8 @@ class CandidateTools(QWidget):
         if self.diff_toggle.isChecked():
             return diff_ghosts(c, index, choice)
         notes = mixed_notes(c, choice) if choice else c.notes(index)
-        return {t: [(n, "candidate") for n in ns] for t, ns in notes.items()}
+        outside = outside_notes(c, notes)
+        return {t: [(n, "outside" if n.id in outside else "candidate") for n in ns] for t, ns in notes.items()}
 
     def _update_styler(self) -> None:
         styled = self.diff_toggle.isChecked() or self._previewing_mix

@@ -175,6 +175,7 @@ class AssistantService(QObject):
     failed = Signal(object, str)  # Request, message
     cancelled = Signal(object)  # Request
     stale = Signal(object)  # Request: the song changed under it; it was cancelled and dropped
+    confidences = Signal(object, object)  # Request, [style-classifier confidence or None per candidate]
     message = Signal(str)  # something the user should read (a CUDA fallback)
     _posted = Signal(object)  # (kind, request id, payload) from the worker thread
 
@@ -300,6 +301,8 @@ class AssistantService(QObject):
         if kind == "cell":
             candidate, cell, notes = payload
             self.cell_done.emit(request, candidate, cell, notes)
+        elif kind == "confidence":
+            self.confidences.emit(request, payload)
         elif kind == "restart":
             self.candidate_restarted.emit(request, *payload)
         elif kind == "result":
@@ -347,6 +350,7 @@ class _Worker:
         self.device_choice = device
         self.threads = threads
         self.assistant: Any = None  # a Steered assistant once loaded
+        self.classifier: Any = None  # the style classifier beside the checkpoint, if there is one
         self.path: Path | None = None
         self.device = "cpu"
 
@@ -370,6 +374,7 @@ class _Worker:
                 model, vocab, info = checkpoint.load(path, device)
             self.assistant = _steered_class()(Engine(model, vocab))
             self.path, self.device = path, device
+            self.classifier = _load_classifier(path)
             self.post("loaded", 0, ModelInfo(f"{path.name} ({info.vocab_hash})", device, vocab.styles, path))
             return True
         except Exception as exc:  # noqa: BLE001 - any failure to load is shown, the editor keeps working
@@ -415,6 +420,8 @@ class _Worker:
                 elif isinstance(event, Result):
                     _merge(merged, prints, event)
         fingerprints = [p[0] if len(chunks) == 1 else ("chunks", *p) for p in prints]
+        if self.classifier is not None and request.options.style is not None:  # before the result: it ends the request
+            self.post("confidence", request.id, _confidences(self.classifier, request, merged))
         self.post("result", request.id, Result(merged, fingerprints))
 
     def _events(self, request: Request, region: Region, cancel: threading.Event, avoid: set[tuple]) -> Iterator[Any]:
@@ -440,6 +447,35 @@ class _Worker:
                 raise ValueError("Restyle needs a style: choose one in the panel")
             return assistant.restyle(score, region, o.style, o.keep, options, cancel, avoid)
         return assistant.fill(score, region, options, o.steering(), cancel, avoid)  # continue: region after the end
+
+
+def _load_classifier(checkpoint: Path) -> Any:
+    """The style classifier saved beside ``checkpoint`` as "style_classifier", or None (the compare view
+    then shows "n/a"); a missing or damaged one never stops the assistant."""
+    from models.style_classifier import load_classifier  # noqa: PLC0415
+
+    stem = checkpoint.with_name("style_classifier")
+    if not Path(f"{stem}.json").exists():
+        return None
+    try:
+        return load_classifier(stem)
+    except Exception:  # noqa: BLE001 - CheckpointError or a torch error: no confidences, nothing else lost
+        return None
+
+
+def _confidences(classifier: Any, request: Request, candidates: list[dict[int, list[Note]]]) -> list[float | None]:
+    """How confidently the classifier hears the requested style in each candidate's bars."""
+    r, style = request.region, request.options.style
+    end = r.ticks(request.score)[1]
+    out: list[float | None] = []
+    for notes in candidates:
+        try:  # judged as Accept would write them: cut at the region's end, chords in pitch order
+            ordered = {t: sorted(n if n.end <= end else n._replace(duration=max(end - n.start, 1)) for n in ns)
+                       for t, ns in notes.items()}
+            out.append(classifier.confidence(request.score, r.start_bar, r.end_bar, ordered, style))
+        except Exception:  # noqa: BLE001 - a classifier failure costs the number, not the result
+            out.append(None)
+    return out
 
 
 def _steered_class() -> type[Assistant]:
