@@ -9,7 +9,10 @@ test receives them, and the fixture puts the previous hooks back afterwards.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +31,7 @@ from ui.file_ops import SaveChoice
 from ui.mainwindow import MainWindow
 
 pytestmark = pytest.mark.qt_no_exception_capture
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -139,3 +143,22 @@ def test_uninstall_restores_the_previous_hooks(tmp_path: Path) -> None:
     assert sys.excepthook != before[0] and threading.excepthook != before[1]
     crash.uninstall()
     assert (sys.excepthook, threading.excepthook) == before
+
+
+def test_a_hard_crash_leaves_every_thread_stack_in_the_fault_log(tmp_path: Path) -> None:
+    """A segfault runs no Python hook; faulthandler writes the stacks beside the log."""
+    script = textwrap.dedent(f"""
+        import faulthandler
+        from pathlib import Path
+        from ui.crash_handler import CrashHandler
+        CrashHandler(Path({str(tmp_path / "logs" / "composer-studio.log")!r})).install()
+        def deep_in_a_c_library():
+            faulthandler._sigsegv()
+        deep_in_a_c_library()
+    """)
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT)}
+    child = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert child.returncode != 0
+    faults = (tmp_path / "logs" / "faults.log").read_text(encoding="utf-8")
+    assert "Segmentation fault" in faults and "deep_in_a_c_library" in faults

@@ -14,10 +14,12 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from composer import edits as ed
@@ -34,6 +36,7 @@ from ui.file_ops import SaveChoice
 from ui.mainwindow import MainWindow
 from ui.recovery import (
     SIDECAR_SUFFIX,
+    QtRecoveryPrompt,
     RecoveryChoice,
     RecoveryEntry,
     RecoveryManager,
@@ -373,3 +376,24 @@ def test_a_failed_recovery_save_is_reported_not_swallowed(qtbot: QtBot, window: 
     with qtbot.waitSignal(window.recovery.saved, timeout=5000):
         pass
     assert content(load_project(window.recovery.project_path).score) == content(window.controller.score)
+
+
+def test_the_real_prompt_offers_recover_discard_and_later(qtbot: QtBot, tmp_path: Path) -> None:
+    entry = RecoveryEntry(tmp_path / "1.csproj.json", tmp_path / "1.recovery.json", Path("/songs/Ballad.csproj.json"),
+                          None, datetime(2026, 11, 22, 5, 41), "0.1.0", 1, "host")
+    prompt = QtRecoveryPrompt(None)
+    for label, choice in (("Recover", RecoveryChoice.RECOVER), ("Discard", RecoveryChoice.DISCARD),
+                          ("Later", RecoveryChoice.LATER)):
+        seen: list[str] = []
+
+        def click(label: str = label, seen: list[str] = seen) -> None:
+            box = next(w for w in QApplication.topLevelWidgets()
+                       if isinstance(w, QMessageBox) and w.objectName() == "recovery_prompt" and w.isVisible())
+            seen.append(f"{box.text()} {box.informativeText()}")
+            qtbot.mouseClick(next(b for b in box.buttons() if b.text() == label), Qt.MouseButton.LeftButton)
+
+        QTimer.singleShot(0, click)
+        assert prompt.ask(entry) is choice
+        (text,) = seen
+        assert "Ballad.csproj.json was not closed normally" in text and "22 November 2026 at 05:41" in text
+        assert "Saving it writes to /songs/Ballad.csproj.json" in text

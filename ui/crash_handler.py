@@ -7,11 +7,14 @@ it writes the traceback to a rotating log in the user's app-data folder, then, o
 thread (a queued signal, also from the GUI thread itself, so a dialog never opens inside a
 paint event), saves a recovery copy of the document and shows one non-blocking dialog that
 says where the document and the log are. The window stays open: an exception in a handler
-is a bug to report, not a reason to lose the session.
+is a bug to report, not a reason to lose the session. A hard crash in native code runs no
+Python at all, so faulthandler writes every thread's stack to ``faults.log`` beside the log,
+and the last recovery copy is offered at the next start.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import logging.handlers
 import sys
@@ -20,7 +23,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 from PySide6.QtCore import (
     QMessageLogContext,
@@ -35,6 +38,7 @@ from PySide6.QtWidgets import QGridLayout, QMessageBox, QSpacerItem, QWidget
 
 LOGGER_NAME = "composer_studio"
 LOG_NAME = "composer-studio.log"
+FAULT_LOG_NAME = "faults.log"  # faulthandler's stacks after a hard crash
 LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
 DIALOG_WIDTH = 520
@@ -65,6 +69,8 @@ class CrashHandler(QObject):
         self.dialog: QMessageBox | None = None
         self.count = 0  # exceptions shown since the dialog opened
         self._file_handler: logging.Handler | None = None
+        self._fault_file: TextIO | None = None
+        self._faults_were_enabled = False
         self._previous: tuple[Any, Any, Any] | None = None
         self.caught.connect(self._show, Qt.ConnectionType.QueuedConnection)
 
@@ -85,6 +91,11 @@ class CrashHandler(QObject):
         log.addHandler(handler)
         log.setLevel(logging.INFO)
         self._file_handler = handler
+        # A hard crash (a segfault in a C++ library) runs no Python: faulthandler writes every thread's
+        # stack to a file beside the log instead; the last recovery copy is what survives.
+        self._faults_were_enabled = faulthandler.is_enabled()
+        self._fault_file = (self.log_path.parent / FAULT_LOG_NAME).open("a", encoding="utf-8")
+        faulthandler.enable(self._fault_file, all_threads=True)
         self._previous = (sys.excepthook, threading.excepthook, qInstallMessageHandler(self._qt_message))
         sys.excepthook = self._excepthook
         threading.excepthook = self._thread_excepthook
@@ -97,6 +108,12 @@ class CrashHandler(QObject):
         sys.excepthook, threading.excepthook, qt_handler = self._previous
         qInstallMessageHandler(qt_handler)
         self._previous = None
+        faulthandler.disable()
+        if self._faults_were_enabled and sys.__stderr__ is not None:
+            faulthandler.enable(sys.__stderr__, all_threads=True)
+        if self._fault_file is not None:
+            self._fault_file.close()
+            self._fault_file = None
         if self._file_handler is not None:
             log.removeHandler(self._file_handler)
             self._file_handler.close()
