@@ -313,6 +313,7 @@ class AssistantPanel(QWidget):
         self.legend = QLabel(f"{_swatch('candidate')} candidate &nbsp; {_swatch('outside')} outside the key "
                              "and chord", box)
         self.legend.setObjectName("ghost_legend")
+        self.legend.setWordWrap(True)
         self.legend.setToolTip("How the piano roll shows the chosen candidate's notes")
         layout.addWidget(self.feedback)
         layout.addWidget(self.legend)
@@ -438,6 +439,8 @@ class AssistantPanel(QWidget):
         if region is None:
             self._say("Select a region first: drag across tracks and bars in the overview")
             return None
+        if operation == "restyle" and self.whole_track.isChecked():
+            self.state.set_region(region)  # the overview and the roll show what is being restyled
         same = self.request is not None and (self.request.operation, self.request.region) == (operation, region)
         if not same:
             self.avoid = frozenset()
