@@ -21,6 +21,7 @@ import random
 import sys
 import time
 from contextlib import nullcontext
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -132,6 +133,31 @@ class Run:
             writer.writerow(row)
 
 
+def styles_for(known: tuple[str, ...], pieces: list[corpus.Piece]) -> tuple[str, ...]:
+    """The styles a run trains: those the model already knows, then any new ones in the data (a
+    user's own MIDI folder under a style name of their choosing), in a stable order."""
+    return (*known, *sorted({p.style for p in pieces} - set(known)))
+
+
+def transfer_weights(source: torch.nn.Module, source_vocab: Vocabulary, target: torch.nn.Module,
+                     target_vocab: Vocabulary) -> None:
+    """Copy ``source``'s weights into ``target``; token embeddings go row by row by token name, so
+    a vocabulary with new styles starts from the trained model (new tokens keep their fresh rows)."""
+    state = target.state_dict()
+    for name, value in source.state_dict().items():
+        if name in ("tokens.weight", "head.weight"):
+            continue
+        state[name] = value
+    rows = state["tokens.weight"].clone()
+    old = source.state_dict()["tokens.weight"]
+    for token, index in target_vocab.ids.items():
+        if token in source_vocab.ids:
+            rows[index] = old[source_vocab[token]]
+    state["tokens.weight"] = rows
+    state["head.weight"] = rows
+    target.load_state_dict(state)
+
+
 def learning_rate(step: int, peak: float, warmup: int, total: int) -> float:
     if step < warmup:
         return peak * (step + 1) / warmup
@@ -169,10 +195,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
-    vocab = Vocabulary()
     sources = corpus.sources_from_args(args)
     train_pieces = list(corpus.load(args.cache, sources or None, "train"))
     valid_pieces = list(corpus.load(args.cache, sources or None, "validation"))
+    run = Run(args.out)
+    base = run.stem if run.exists() else args.init_from
+    known = checkpoint.read_info(base).styles if base else Vocabulary().styles
+    vocab = Vocabulary(styles_for(known, train_pieces))
     sampler_config = SamplerConfig(max_len=args.max_len)
     sampler = WindowSampler(train_pieces, vocab, sampler_config)
     valid_rng = random.Random(1234)
@@ -184,13 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     config = ModelConfig(vocab_size=len(vocab), max_len=args.max_len, **SIZES[args.size])
     model = MusicTransformer(config).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.1)
-    run = Run(args.out)
     step = 0
     if args.init_from and not run.exists():
-        loaded, _, _ = checkpoint.load(args.init_from, device)
-        if loaded.config != config:
+        loaded, loaded_vocab, _ = checkpoint.load(args.init_from, device)
+        if replace(loaded.config, vocab_size=config.vocab_size) != config:
             raise SystemExit(f"{args.init_from} is a {loaded.config} model, not --size {args.size}")
-        model.load_state_dict(loaded.state_dict())
+        transfer_weights(loaded, loaded_vocab, model, vocab)
     if run.exists():
         loaded, _, info = checkpoint.load(run.stem, device)
         if loaded.config != config:

@@ -13,7 +13,7 @@ from composer.tokens import Vocabulary, Window, decode_fills, encode_training
 from models import checkpoint, corpus
 from models.corpus import Piece
 from models.engine import Engine, Sampling
-from models.train import batch_tensors, loss_of, main
+from models.train import SIZES, batch_tensors, loss_of, main
 from models.training_data import SamplerConfig, WindowSampler, gridded
 from models.transformer import ModelConfig, MusicTransformer
 
@@ -79,3 +79,28 @@ def test_corpus_build_order_interleaves_styles() -> None:
     sources.append(corpus.Source("c0", "c", "midi", "c0"))
     order = [s.id for s in corpus.interleave_styles(sources)]
     assert order == ["a0", "b0", "c0", "a1", "b1", "a2", "b2"]
+
+
+def test_own_style_trains_from_the_shipped_model_with_a_grown_vocabulary(tmp_path: Path) -> None:
+    data = ["--midi-folder", f"{DATA / 'music21'}:mystyle", "--cache", str(tmp_path / "cache")]
+    assert corpus.main([*data, "--workers", "1"]) == 0
+    base = tmp_path / "base"
+    torch.manual_seed(0)
+    checkpoint.save(MusicTransformer(ModelConfig(len(VOCAB), **SIZES["tiny"], max_len=256)), VOCAB, base)
+    args = [*data, "--out", str(tmp_path / "run"), "--size", "tiny", "--batch", "2", "--max-len", "256",
+            "--steps", "1", "--lr", "1e-9", "--init-from", str(base)]
+    assert main(args) == 0
+    trained, vocab, info = checkpoint.load(tmp_path / "run" / "model")
+    assert info.styles == (*VOCAB.styles, "mystyle")
+    before, _, _ = checkpoint.load(base)
+    rows, old = trained.tokens.weight, before.tokens.weight
+    for token in ("PITCH_60", "STYLE_pop", "BAR"):  # the same token keeps its trained row
+        assert torch.allclose(rows[vocab[token]], old[VOCAB[token]], atol=1e-4)
+    assert "mystyle" in info.extra["data"]["styles"]
+
+
+def test_new_styles_follow_the_known_ones() -> None:
+    from models.train import styles_for
+
+    pieces = [Piece("a", "zeuhl", None), Piece("b", "pop", None), Piece("c", "ambient", None)]  # type: ignore[arg-type]
+    assert styles_for(("folk", "pop"), pieces) == ("folk", "pop", "ambient", "zeuhl")
