@@ -306,6 +306,8 @@ def test_shortcuts_and_menu_run_the_operations(qtbot: QtBot, window: MainWindow)
     assert p.request.operation == "restyle" and p.request.region.start_bar == 0
     assert p.request.region.end_bar == window.controller.score.bar_count
     assert p.candidates.written_bars(0) == set(range(window.controller.score.bar_count))
+    assert window.state.region == p.request.region  # the whole track is shown as the region
+    window.state.set_region(Region(p.request.region.track_ids, 2, 4))
     with qtbot.waitSignal(window.assistant_service.finished, timeout=WAIT_MS):
         window.actions["ai_continue"].trigger()
     bars = window.controller.score.bar_count
