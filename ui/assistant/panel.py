@@ -472,8 +472,8 @@ class AssistantPanel(QWidget):
         self._first_cell = None
         self._say(f"{LABELS[operation]}: writing {options.candidates} candidates for "
                   f"{_describe(self.controller.score, region)} (seed {seed})…", status=False)
+        self.service.submit(request)  # first: the worker starts while the rows are built
         self._rebuild_rows()
-        self.service.submit(request)
         self._refresh_all()
         return request
 
