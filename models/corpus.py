@@ -117,7 +117,7 @@ def _scores(source: Source, problems: list[str]) -> Iterator[Score]:
     if source.kind == "midi":
         from composer.midi_import import read_midi  # noqa: PLC0415
 
-        yield read_midi(source.path)[0]
+        yield _with_beat_file(read_midi(source.path)[0], Path(source.path).with_name("beat_midi.txt"))
         return
     import music21  # noqa: PLC0415
 
@@ -130,6 +130,15 @@ def _scores(source: Source, problems: list[str]) -> Iterator[Score]:
             yield score_from_music21(item, f"{source.id}#{i}")[0]
         except ComposerError as exc:
             problems.append(str(exc))
+
+
+def _with_beat_file(score: Score, beat_file: Path) -> Score:
+    """The score with bar lines from a POP909-style beat file beside it, if there is one."""
+    if not beat_file.exists():
+        return score
+    from composer.beat_grid import read_beat_file, with_annotated_meter  # noqa: PLC0415
+
+    return with_annotated_meter(score, *read_beat_file(beat_file.read_text()))
 
 
 def build(sources: list[Source], cache: Path, workers: int = 2) -> None:
