@@ -133,6 +133,14 @@ class Run:
             writer.writerow(row)
 
 
+def parse_boost(text: str) -> tuple[str, float]:
+    style, _, factor = text.partition("=")
+    try:
+        return style, float(factor)
+    except ValueError:
+        raise SystemExit(f"--boost takes STYLE=FACTOR, not {text!r}") from None
+
+
 def styles_for(known: tuple[str, ...], pieces: list[corpus.Piece]) -> tuple[str, ...]:
     """The styles a run trains: those the model already knows, then any new ones in the data (a
     user's own MIDI folder under a style name of their choosing), in a stable order."""
@@ -182,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-every", type=int, default=250)
     parser.add_argument("--max-minutes", type=float, default=0, help="stop (after saving) when this time is up")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--boost", action="append", default=[], metavar="STYLE=FACTOR",
+                        help="draw a style's examples FACTOR times more often (e.g. pop=3)")
     parser.add_argument("--init-from", type=Path, help="start a new run from these weights (e.g. the shipped model)")
     args = parser.parse_args(argv)
 
@@ -202,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     base = run.stem if run.exists() else args.init_from
     known = checkpoint.read_info(base).styles if base else Vocabulary().styles
     vocab = Vocabulary(styles_for(known, train_pieces))
-    sampler_config = SamplerConfig(max_len=args.max_len)
+    sampler_config = SamplerConfig(max_len=args.max_len, boost=tuple(parse_boost(b) for b in args.boost))
     sampler = WindowSampler(train_pieces, vocab, sampler_config)
     valid_rng = random.Random(1234)
     if not valid_pieces and rank == 0:

@@ -30,6 +30,7 @@ class SamplerConfig:
     control_dropout: float = 0.5
     style_dropout: float = 0.2
     transpose: int = 5
+    boost: tuple[tuple[str, float], ...] = ()  # (style, factor): heard this many times more often
 
 
 def gridded(score: Score) -> Score:
@@ -51,7 +52,8 @@ class WindowSampler:
         self.styles = sorted(self.by_style)
         if not self.styles:
             raise ValueError("no pieces of the vocabulary's styles to train on")
-        self.weights = [len(self.by_style[s]) ** 0.5 for s in self.styles]
+        boost = dict(config.boost)
+        self.weights = [len(self.by_style[s]) ** 0.5 * boost.get(s, 1.0) for s in self.styles]
 
     def sample(self, rng: random.Random) -> list[int]:
         """One example's token ids, at most ``max_len`` long."""
