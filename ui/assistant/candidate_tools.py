@@ -46,12 +46,13 @@ from ui.assistant.composite_bar import CompositeBar
 from ui.assistant.ghost_layer import LOOKS
 from ui.assistant.service import AssistantService, Request
 
-STREAM_REFRESH_MS = 150
+STREAM_REFRESH_MS = 300
 """While candidates stream in, the kept shares and plots are redrawn at most this often."""
-PRELOAD_DELAY_MS = 1000
+PRELOAD_DELAY_MS = 300
 """pyqtgraph is imported in the background this long after the panel is built: after the window's
-first paint (so start-up does not share the GIL with it), before the model has loaded; the plots
-are then built in idle time, so the first candidate does not pay for them."""
+first paint (so start-up hardly shares the GIL with it), while the model loads; the plots are then
+built (a few hundred ms on the GUI thread) as soon as no request streams, usually while the model
+is still loading, so no request pays for them."""
 PREPARE_POLL_MS = 200
 
 class CandidateHost(Protocol):
@@ -193,7 +194,7 @@ class CandidateTools(QWidget):
         host.candidates_changed.connect(self._candidates_changed)
         host.service.confidences.connect(self._confidences_arrived)
         host.shown_changed.connect(self._candidate_shown)
-        self._prepare = QTimer(self)  # once pyqtgraph is imported, build the plots in idle time
+        self._prepare = QTimer(self)  # once pyqtgraph is imported, build the plots when no request streams
         self._prepare.setInterval(PREPARE_POLL_MS)
         self._prepare.timeout.connect(self._prepare_plots)
         QTimer.singleShot(PRELOAD_DELAY_MS, self._prepare.start)
@@ -202,7 +203,9 @@ class CandidateTools(QWidget):
     # reacting to the panel ---------------------------------------------------------------------
 
     def _prepare_plots(self) -> None:
-        if not preload_pyqtgraph().is_alive():
+        """Build the plots once pyqtgraph is imported and no request streams (the build stalls the GUI)."""
+        c = self.host.candidates
+        if not preload_pyqtgraph().is_alive() and (c is None or c.finished):
             self._prepare.stop()
             self.compare.prepare()
 
@@ -210,11 +213,14 @@ class CandidateTools(QWidget):
         """Refresh now when the request starts, ends or is dropped; while cells stream in, at most once
         per STREAM_REFRESH_MS, so a burst of cells costs one redraw of the plots."""
         c = self.host.candidates
-        streaming = c is not None and not c.finished and (c.request_id, c.count) == (self._request_id, self._count)
+        streaming = c is not None and not c.finished
         if not streaming:
             self._coalesce.stop()
             self.refresh()
-        elif not self._coalesce.isActive():
+            return
+        if (c.request_id, c.count) != (self._request_id, self._count):
+            self._start(c)  # the layout for the new request now; its numbers with the first cells
+        if not self._coalesce.isActive():
             self._coalesce.start()
 
     def refresh(self) -> None:
@@ -227,18 +233,22 @@ class CandidateTools(QWidget):
             self.setVisible(False)
             return
         if (c.request_id, c.count) != (self._request_id, self._count):
-            self._request_id, self._count = c.request_id, c.count
-            self._cache = {}
-            bars = range(c.region.start_bar, c.region.end_bar)
-            self.mix.reset(bars, c.count)
-            self._rebuild_kept_labels(c.count)
-            self._preview_mix(False)
-        self.setVisible(True)
-        self.mix.setVisible(c.count > 1)
+            self._start(c)
         self.mix.set_written([c.written_bars(i) for i in range(c.count)], acceptable=c.finished and not c.stale)
         self._refresh_kept(c)
         # Every candidate from the start (a pending one as empty), so the axes do not relayout as they arrive.
-        self.compare.set_stats([self._measured(c, i)[1] for i in range(c.count)])
+        # Never built here: building the plots stalls the GUI; the idle-time poll builds them.
+        self.compare.set_stats([self._measured(c, i)[1] for i in range(c.count)], build=False)
+
+    def _start(self, c: CandidateSet) -> None:
+        """Lay the tools out for a new request (or a result with fewer candidates than asked)."""
+        self._request_id, self._count = c.request_id, c.count
+        self._cache = {}
+        self.mix.reset(range(c.region.start_bar, c.region.end_bar), c.count)
+        self._rebuild_kept_labels(c.count)
+        self._preview_mix(False)
+        self.setVisible(True)
+        self.mix.setVisible(c.count > 1)
 
     def _measured(self, c: CandidateSet, index: int) -> tuple[str, CandidateStats]:
         """Kept text and compare stats of candidate ``index``, recomputed only when it changed."""

@@ -208,10 +208,15 @@ class CompareView(QWidget):
         """The pyqtgraph plots, None until the first candidate arrived or :meth:`prepare`."""
         return self._plots
 
-    def set_stats(self, stats: Sequence[CandidateStats]) -> None:
-        """Show these candidates (all of them, in order); an empty list clears the view."""
+    def set_stats(self, stats: Sequence[CandidateStats], *, build: bool = True) -> None:
+        """Show these candidates (all of them, in order); an empty list clears the view.
+
+        ``build`` False leaves the plots unbuilt if they are not built yet (the placeholder stays):
+        building them stalls the GUI for a few hundred milliseconds, which must not happen while
+        candidates stream in.
+        """
         self._stats = tuple(stats)
-        if not self._stats:
+        if not self._stats or (self._plots is None and not build):
             if self._plots is not None:
                 self._plots.widget.hide()
             self._placeholder.show()
@@ -239,3 +244,7 @@ class CompareView(QWidget):
             self._plots.show([CandidateStats("A", 1.0, 60, 72, 0.5), CandidateStats("B", 0.0, None, None, None)])
             self._plots.widget.resize(max(self.width(), 240), PLOT_HEIGHT)
             self._plots.widget.grab()
+            if self._stats:  # stats that arrived before the plots were built
+                self._placeholder.hide()
+                self._plots.widget.show()
+                self._plots.show(self._stats)
