@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from composer.chord_symbols import chords_per_beat
@@ -80,15 +80,17 @@ class Assistant:
     def vary(self, score: Score, region: Region, amount: float = 0.5, options: Options = Options(),
              cancel: threading.Event | None = None, avoid: set[tuple] | None = None,
              steer: BarControls | None = None) -> Iterator[Event]:
-        """Variations of the region's bars: at ``amount`` 0 nearly every control of the original is
-        kept (rhythm included); at 1 nearly none. ``steer`` overrides density, polyphony or range.
-        A region longer than CHUNK_BARS is varied window by window."""
+        """Variations of the region's bars. ``amount`` is the share of the original to rewrite: each
+        candidate keeps about (1 - amount) of the original notes, whole beats of them, and the model
+        writes the other beats with the original's controls loosened by ``amount`` (rhythm kept when
+        small). ``steer`` overrides density, polyphony or range. Long regions go window by window."""
         def one(part: Region, avoid_part: set[tuple]) -> Iterator[Event]:
             rng = random.Random(options.seed + 7919 * (part.start_bar - region.start_bar))
             cells = _cells(part)
             controls = {c: _steered(_loosen(m, amount, rng), steer) for c, m in self._measured(score, cells).items()}
             window = self._window(score, part, cells, options.style, controls)
-            return self._run(window, options, cancel, avoid_part)
+            originals = {c: score.track(c[0]).starting_in(*score.time_signatures.bar_range(c[1])) for c in cells}
+            return _blended(self._run(window, options, cancel, avoid_part), score, originals, amount, options.seed)
 
         return self._in_windows(region, one, avoid)
 
@@ -235,6 +237,66 @@ def _result(candidates: list[Candidate]) -> Result:
             by_track.setdefault(track_id, []).extend(notes)
         out.append(by_track)
     return Result(out, [c.fingerprint() for c in candidates])
+
+
+def _blended(events: Iterator[Event], score: Score, originals: dict[tuple[int, int], tuple[Note, ...]],
+             amount: float, seed: int) -> Iterator[Event]:
+    """Vary's events with each written bar blended into its original (see :func:`blend_bar`)."""
+    written: dict[int, dict[tuple[int, int], list[Note]]] = {}
+    for event in events:
+        if isinstance(event, CellDone):
+            notes = blend_bar(originals[event.cell], event.notes, score, event.cell[1], amount,
+                              random.Random(f"{seed}:{event.candidate}:{event.cell}"))
+            written.setdefault(event.candidate, {})[event.cell] = notes
+            yield CellDone(event.candidate, event.cell, notes)
+        elif isinstance(event, Result):
+            candidates = []
+            for i in range(len(event.candidates)):
+                by_track: dict[int, list[Note]] = {}
+                for (track_id, _bar), notes in sorted(written.get(i, {}).items()):
+                    by_track.setdefault(track_id, []).extend(notes)
+                candidates.append(by_track)
+            yield Result(candidates, event.fingerprints)
+        else:
+            yield event
+
+
+def blend_bar(original: Sequence[Note], written: Sequence[Note], score: Score, bar: int, amount: float,
+              rng: random.Random) -> list[Note]:
+    """One bar: the original's notes on some beats, the written notes on the others.
+
+    Beats are taken in a random order and kept while the kept notes stay nearest (1 - amount) of
+    the original's, so "amount" is what the user reads it as: the share of notes rewritten. A
+    written note that would sound into a kept beat is shortened to end where that beat starts.
+    """
+    sigs = score.time_signatures
+    start, end = sigs.bar_range(bar)
+    beat = sigs.at(start).beat_ticks
+    beats = max(-(-(end - start) // beat), 1)
+
+    def beat_of(note: Note) -> int:
+        return min(max((note.start - start) // beat, 0), beats - 1)
+
+    per_beat = [0] * beats
+    for note in original:
+        per_beat[beat_of(note)] += 1
+    target, kept, chosen = (1.0 - amount) * len(original), 0, set()
+    order = list(range(beats))
+    rng.shuffle(order)
+    for b in order:
+        if per_beat[b] and abs(kept + per_beat[b] - target) < abs(kept - target):
+            chosen.add(b)
+            kept += per_beat[b]
+    out = [n for n in original if beat_of(n) in chosen]
+    kept_starts = sorted(start + b * beat for b in chosen)
+    for note in written:
+        if beat_of(note) in chosen:
+            continue
+        stop = next((t for t in kept_starts if t > note.start), None)
+        if stop is not None and note.end > stop:
+            note = note._replace(duration=stop - note.start)
+        out.append(note)
+    return sorted(out, key=lambda n: (n.start, n.pitch))
 
 
 def _loosen(measured: BarControls, amount: float, rng: random.Random) -> BarControls:

@@ -149,3 +149,23 @@ def test_steer_overrides_what_vary_measures(assistant: Assistant) -> None:
         del assistant._window
     assert all(c.density == 7 and c.pitch_range == (40, 50) for c in windows[0].values())
     assert all(c.onsets is not None for c in windows[0].values())  # amount 0 keeps the rhythm
+
+
+@pytest.mark.parametrize("amount", [0.0, 0.25, 0.5, 0.75, 1.0])
+def test_vary_amount_is_the_share_of_original_notes_rewritten(assistant: Assistant, amount: float) -> None:
+    from composer.candidate_diff import kept_share
+
+    score = _score()  # the melody has one note on every beat
+    melody = score.tracks[0]
+    region = Region((melody.id,), 0, 2)  # two 4/4 bars: 8 notes
+    original = region.notes(score)[melody.id]
+    events = list(assistant.vary(score, region, amount, Options(n=3, seed=4)))
+    result = _result(events)
+    for candidate in result.candidates:
+        notes = candidate.get(melody.id, [])
+        kept = [n for n in original if any(m.start == n.start and m.pitch == n.pitch for m in notes)]
+        assert len(kept) >= round((1 - amount) * len(original))  # whole beats of the original are kept
+        assert kept_share(original, notes, PPQ) >= 1 - amount - 1e-9
+        assert all(0 <= n.start < score.time_signatures.bar_start(2) for n in notes)
+    streamed = {e.cell: e.notes for e in events if isinstance(e, CellDone) and e.candidate == 0}
+    assert sorted(n for ns in streamed.values() for n in ns) == sorted(result.candidates[0].get(melody.id, []))
