@@ -67,13 +67,13 @@ class Assistant:
              cancel: threading.Event | None = None, avoid: set[tuple] | None = None,
              keep_harmony: bool = False) -> Iterator[Event]:
         """New bars in the region, following ``controls`` (all optional) in every bar; with
-        ``keep_harmony`` each bar follows the chord lane (typed chords, else the chords heard now)."""
+        ``keep_harmony`` each bar follows the chord lane: typed chords, else the chords the other
+        tracks make (never the notes being replaced, so an accepted take regenerates exactly)."""
         cells = _cells(region)
         wanted = {c: controls or BarControls() for c in cells}
         if keep_harmony:
-            sigs = score.time_signatures
-            wanted = {c: replace(w, chords=tuple(chords_per_beat(score, *sigs.bar_range(c[1]))))
-                      for c, w in wanted.items()}
+            lane = region.cut(score)[0].apply(score)[0]
+            wanted = {c: _with_lane_chords(lane, c[1], w) for c, w in wanted.items()}
         window = self._window(score, region, cells, options.style, wanted)
         return self._run(window, options, cancel, avoid)
 
@@ -116,10 +116,11 @@ class Assistant:
 
     def continue_(self, score: Score, track_ids: Iterable[int], bars: int, options: Options = Options(),
                   controls: BarControls | None = None, cancel: threading.Event | None = None,
-                  avoid: set[tuple] | None = None) -> Iterator[Event]:
+                  avoid: set[tuple] | None = None, keep_harmony: bool = False) -> Iterator[Event]:
         """``bars`` new bars after the end of the music, for the given tracks."""
         start = score.bar_count if score.end_tick else 0
-        return self.fill(score, Region(tuple(track_ids), start, start + bars), options, controls, cancel, avoid)
+        return self.fill(score, Region(tuple(track_ids), start, start + bars), options, controls, cancel, avoid,
+                         keep_harmony)
 
     # machinery ---------------------------------------------------------------------------------
 
@@ -211,6 +212,13 @@ def _expanded(avoid: set[tuple]) -> set[tuple]:
     for fingerprint in avoid:
         out.update(fingerprint[1:] if fingerprint and fingerprint[0] == "chunks" else (fingerprint,))
     return out
+
+
+def _with_lane_chords(score: Score, bar: int, controls: BarControls) -> BarControls:
+    """The bar's chords as the chord lane shows them; a bar with no chord known keeps ``controls``'
+    own, so "no chord known" never becomes "play no chord"."""
+    chords = tuple(chords_per_beat(score, *score.time_signatures.bar_range(bar)))
+    return replace(controls, chords=chords) if any(c is not None for c in chords) else controls
 
 
 def _steered(controls: BarControls, steer: BarControls | None) -> BarControls:

@@ -27,25 +27,19 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from composer.annotations import JsonScalar
-from composer.chord_symbols import chords_per_beat
 from composer.edits import ChangeSet
 from composer.region import Region
 from composer.score import Note, Score
 from composer.tokens import BarControls
 
-if TYPE_CHECKING:
-    from models.assistant import Assistant, Result
-
 OPERATIONS = ("fill", "vary", "restyle", "continue")
 DEFAULT_CHECKPOINT = Path(str(find_spec("models").origin)).parent / "checkpoints" / "default"  # type: ignore[union-attr]
 """The shipped model (found without importing the models package, which would not matter, or torch, which would)."""
-CHUNK_BARS = 4
-"""Vary and restyle of a longer region (a whole track) run window by window of this many bars."""
 
 
 class ServiceState(Enum):
@@ -121,15 +115,6 @@ class Request:
     def __post_init__(self) -> None:
         if self.operation not in OPERATIONS:
             raise ValueError(f"unknown operation {self.operation!r}")
-
-    @property
-    def chunks(self) -> list[Region]:
-        """The regions run one after another: vary and restyle of a long region go window by window."""
-        r = self.region
-        if self.operation not in ("vary", "restyle") or r.bar_count <= CHUNK_BARS:
-            return [r]
-        return [Region(r.track_ids, b, min(b + CHUNK_BARS, r.end_bar)) for b in range(r.start_bar, r.end_bar,
-                                                                                       CHUNK_BARS)]
 
 
 @dataclass(frozen=True)
@@ -349,7 +334,7 @@ class _Worker:
         self.post = post
         self.device_choice = device
         self.threads = threads
-        self.assistant: Any = None  # a Steered assistant once loaded
+        self.assistant: Any = None  # a models.assistant.Assistant once loaded
         self.classifier: Any = None  # the style classifier beside the checkpoint, if there is one
         self.path: Path | None = None
         self.device = "cpu"
@@ -359,6 +344,7 @@ class _Worker:
             import torch  # noqa: PLC0415
 
             from models import checkpoint  # noqa: PLC0415
+            from models.assistant import Assistant  # noqa: PLC0415
             from models.engine import Engine  # noqa: PLC0415
 
             torch.set_num_threads(self.threads or worker_threads())
@@ -372,7 +358,7 @@ class _Worker:
                                         "using the CPU")
                 device = "cpu"
                 model, vocab, info = checkpoint.load(path, device)
-            self.assistant = _steered_class()(Engine(model, vocab))
+            self.assistant = Assistant(Engine(model, vocab))
             self.path, self.device = path, device
             self.classifier = _load_classifier(path)
             self.post("loaded", 0, ModelInfo(f"{path.name} ({info.vocab_hash})", device, vocab.styles, path))
@@ -404,49 +390,37 @@ class _Worker:
         from models.assistant import Result  # noqa: PLC0415
         from models.engine import Cancelled, CandidateRestarted, CellDone  # noqa: PLC0415
 
-        assert self.assistant is not None
-        chunks = request.chunks
-        avoid = _expand(request.avoid) if len(chunks) > 1 else set(request.avoid)
-        merged: list[dict[int, list[Note]]] = []
-        prints: list[list[tuple]] = []
-        for region in chunks:
-            for event in self._events(request, region, cancel, avoid):
-                if cancel.is_set():  # cells finished in the same step as the cancel are not sent
-                    raise Cancelled()
-                if isinstance(event, CellDone):
-                    self.post("cell", request.id, (event.candidate, event.cell, event.notes))
-                elif isinstance(event, CandidateRestarted):
-                    self.post("restart", request.id, (event.candidate, region.start_bar, region.end_bar))
-                elif isinstance(event, Result):
-                    _merge(merged, prints, event)
-        fingerprints = [p[0] if len(chunks) == 1 else ("chunks", *p) for p in prints]
-        if self.classifier is not None and request.options.style is not None:  # before the result: it ends the request
-            self.post("confidence", request.id, _confidences(self.classifier, request, merged))
-        self.post("result", request.id, Result(merged, fingerprints))
+        region = request.region
+        for event in self._events(request, cancel):
+            if cancel.is_set():  # cells finished in the same step as the cancel are not sent
+                raise Cancelled()
+            if isinstance(event, CellDone):
+                self.post("cell", request.id, (event.candidate, event.cell, event.notes))
+            elif isinstance(event, CandidateRestarted):
+                first, end = event.bars or (region.start_bar, region.end_bar)
+                self.post("restart", request.id, (event.candidate, first, end))
+            elif isinstance(event, Result):
+                if self.classifier is not None and request.options.style is not None:  # the result ends it
+                    self.post("confidence", request.id, _confidences(self.classifier, request, event.candidates))
+                self.post("result", request.id, event)
 
-    def _events(self, request: Request, region: Region, cancel: threading.Event, avoid: set[tuple]) -> Iterator[Any]:
+    def _events(self, request: Request, cancel: threading.Event) -> Iterator[Any]:
+        """The request through the assistant API, the same calls the CLI makes."""
         from models.assistant import Options  # noqa: PLC0415
 
         assistant = self.assistant
         assert assistant is not None
-        o = request.options
+        o, score, region, avoid = request.options, request.score, request.region, set(request.avoid)
         options = Options(o.candidates, request.seed, o.temperature, style=o.style)
-        assistant.steer = o.steering()
-        assistant.follow_chords = request.operation in ("fill", "restyle", "continue") and "harmony" in o.keep
-        # Fill replaces the region: its harmony comes from the other tracks and typed chords, not from the notes
-        # being replaced (so a take regenerates exactly after it was accepted). Restyle keeps the original's.
-        assistant.chord_score = region.cut(request.score)[0].apply(request.score)[0] if request.operation != \
-            "restyle" else None
-        score = request.score
-        if request.operation == "fill":
-            return assistant.fill(score, region, options, o.steering(), cancel, avoid)
+        harmony = "harmony" in o.keep
         if request.operation == "vary":
-            return assistant.vary(score, region, o.amount, options, cancel, avoid)
+            return assistant.vary(score, region, o.amount, options, cancel, avoid, steer=o.steering())
         if request.operation == "restyle":
             if o.style is None:
                 raise ValueError("Restyle needs a style: choose one in the panel")
-            return assistant.restyle(score, region, o.style, o.keep, options, cancel, avoid)
-        return assistant.fill(score, region, options, o.steering(), cancel, avoid)  # continue: region after the end
+            return assistant.restyle(score, region, o.style, o.keep, options, cancel, avoid, steer=o.steering())
+        # fill, and continue (its region lies after the end of the music)
+        return assistant.fill(score, region, options, o.steering(), cancel, avoid, keep_harmony=harmony)
 
 
 def _load_classifier(checkpoint: Path) -> Any:
@@ -476,64 +450,6 @@ def _confidences(classifier: Any, request: Request, candidates: list[dict[int, l
         except Exception:  # noqa: BLE001 - a classifier failure costs the number, not the result
             out.append(None)
     return out
-
-
-def _steered_class() -> type[Assistant]:
-    from models.assistant import Assistant  # noqa: PLC0415
-
-    class Steered(Assistant):
-        """The assistant with the user's explicit density, polyphony and pitch range laid over the
-        controls vary and restyle derive from the original (the API takes them only for fill)."""
-
-        steer: BarControls | None = None
-        follow_chords = False  # keep harmony: each bar follows the chord lane (typed chords, else detected)
-        chord_score: Score | None = None  # where the lane's chords are read (default: the request's score)
-
-        def _window(self, score: Score, region: Region, cells: list[tuple[int, int]], style: str | None,
-                    controls: dict[tuple[int, int], BarControls]) -> Any:
-            if self.steer is not None:
-                controls = {c: _steered(v, self.steer) for c, v in controls.items()}
-            if self.follow_chords:
-                lane = self.chord_score if self.chord_score is not None else score
-                controls = {c: _with_lane_chords(lane, c[1], v) for c, v in controls.items()}
-            return super()._window(score, region, cells, style, controls)
-
-    return Steered
-
-
-def _with_lane_chords(score: Score, bar: int, controls: BarControls) -> BarControls:
-    """The bar's chords as the chord lane shows them (typed marks win over detection); a bar where the
-    lane has no chord at all keeps what it had, so "no chord known" never becomes "play no chord"."""
-    start, end = score.time_signatures.bar_range(bar)
-    chords = tuple(chords_per_beat(score, start, end))
-    return replace(controls, chords=chords) if any(c is not None for c in chords) else controls
-
-
-def _steered(controls: BarControls, steer: BarControls) -> BarControls:
-    return replace(
-        controls,
-        density=steer.density if steer.density is not None else controls.density,
-        polyphony=steer.polyphony if steer.polyphony is not None else controls.polyphony,
-        pitch_range=steer.pitch_range if steer.pitch_range is not None else controls.pitch_range,
-    )
-
-
-def _expand(avoid: frozenset[tuple]) -> set[tuple]:
-    """Chunked fingerprints ("chunks", fp1, fp2, ...) avoid each of their windows."""
-    out: set[tuple] = set()
-    for fp in avoid:
-        out.update(fp[1:] if fp and fp[0] == "chunks" else (fp,))
-    return out
-
-
-def _merge(merged: list[dict[int, list[Note]]], prints: list[list[tuple]], result: Result) -> None:
-    for i, (candidate, fp) in enumerate(zip(result.candidates, result.fingerprints, strict=True)):
-        if i == len(merged):
-            merged.append({})
-            prints.append([])
-        for track_id, notes in candidate.items():
-            merged[i].setdefault(track_id, []).extend(notes)
-        prints[i].append(fp)
 
 
 def _is_device_failure(exc: BaseException) -> bool:
