@@ -70,6 +70,9 @@ MESSAGE_MS = 4000
 SELECTION_ACTIONS = ("cut", "copy", "duplicate", "delete", "transpose_up", "transpose_down", "octave_up",
                      "octave_down", "nudge_left", "nudge_right", "quantize")
 """Actions that work on the selected notes, enabled only while there are some."""
+ASSISTANT_LOAD_DELAY_S = 0.7
+"""The model loads this long after the window shows: importing torch holds the interpreter for ~0.5 s at
+a time, which would otherwise land on the window's first paint and the demo song's."""
 PANELS = {"tracks": "show_tracks", "history": "show_history", "assistant": "show_assistant"}
 """Dock name (in settings) -> the action that shows it."""
 
@@ -336,7 +339,7 @@ class MainWindow(QMainWindow):
 
     def start_assistant(self) -> None:
         """Start the worker and load the model (once the window is up: torch loads in the background)."""
-        self.assistant_service.start(self.settings.assistant_model or DEFAULT_CHECKPOINT)
+        self.assistant_service.start(self.settings.assistant_model or DEFAULT_CHECKPOINT, ASSISTANT_LOAD_DELAY_S)
 
     def _guarded(self, handler: Callable[[], object]) -> Callable[[], object]:
         """An edit that no longer fits (EditError) becomes a status message, not a crash."""

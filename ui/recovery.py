@@ -17,20 +17,17 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import ctypes
 import gc
 import json
 import logging
 import os
 import queue
-import socket
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,10 +50,18 @@ RESCUE_TIMEOUT_S = 10.0  # how long a crash report waits for its recovery copy b
 
 
 def app_version() -> str:
+    from importlib import metadata  # noqa: PLC0415 - slow to import; needed only when a copy is written
+
     try:
         return metadata.version("composer-studio")
     except metadata.PackageNotFoundError:  # a frozen app carries no distribution metadata
         return "unknown"
+
+
+def _host() -> str:
+    import socket  # noqa: PLC0415 - its enums cost ~45 ms at start-up; needed only for recovery copies
+
+    return socket.gethostname()
 
 
 def default_folder(settings: Settings) -> Path:
@@ -78,6 +83,7 @@ def process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process on Windows
+        import ctypes  # noqa: PLC0415 - Windows only
         kernel = ctypes.windll.kernel32  # type: ignore[attr-defined]
         handle = kernel.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
@@ -119,7 +125,7 @@ class RecoveryEntry:
     @property
     def orphaned(self) -> bool:
         """Its process is gone (only decidable for copies made on this machine)."""
-        return self.host == socket.gethostname() and not process_alive(self.pid)
+        return self.host == _host() and not process_alive(self.pid)
 
 
 def read_entry(sidecar: Path) -> RecoveryEntry | None:
@@ -166,7 +172,7 @@ def _sidecar_json(original: Path | None, source: Path | None) -> bytes:
         "saved_at": datetime.now().astimezone().isoformat(timespec="seconds"),
         "app_version": app_version(),
         "pid": os.getpid(),
-        "host": socket.gethostname(),
+        "host": _host(),
     }
     return json.dumps(data, indent=1).encode("utf-8")
 

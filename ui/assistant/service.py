@@ -192,13 +192,15 @@ class AssistantService(QObject):
     def detail(self) -> str:
         return self._detail
 
-    def start(self, checkpoint: str | os.PathLike[str]) -> None:
-        """Start the worker (once) and have it load ``checkpoint`` (a path without suffix)."""
+    def start(self, checkpoint: str | os.PathLike[str], delay: float = 0.0) -> None:
+        """Start the worker (once) and have it load ``checkpoint`` (a path without suffix), after waiting
+        ``delay`` seconds: importing torch holds the interpreter for ~0.5 s at a time, so the app lets
+        the window and the song paint first (the state reads "loading" from now on)."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._work, name="assistant-worker", daemon=True)
             self._thread.start()
         self._set_state(ServiceState.LOADING, str(checkpoint))
-        self._queue(("load", Path(checkpoint)))
+        self._queue(("load", Path(checkpoint), delay))
 
     def shutdown(self, wait: float = 2.0) -> None:
         """Cancel what runs and end the worker (the window closes)."""
@@ -316,6 +318,7 @@ class AssistantService(QObject):
             if job is None:
                 return
             if job[0] == "load":
+                time.sleep(job[2])
                 worker.load(job[1])
             else:
                 _kind, request, cancel = job
