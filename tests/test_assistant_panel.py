@@ -376,3 +376,27 @@ def test_overview_context_menu_runs_the_operations(qtbot: QtBot, window: MainWin
     melody = window.controller.score.tracks[0].id
     assert p.request.operation == "restyle" and p.request.region == Region((melody,), 0, 8)
     assert p.request.options.style == "pop"
+
+
+def test_a_model_of_your_own_is_chosen_from_the_menu_and_remembered(qtbot: QtBot, window: MainWindow,
+                                                                      tmp_path: Path) -> None:
+    mine = save_tiny_model(tmp_path / "mine")
+    window.file_ops.prompts.paths.append(Path(f"{mine}.json"))  # type: ignore[attr-defined]
+    window.actions["ai_model"].trigger()
+    qtbot.waitUntil(lambda: window.assistant_service.state is ServiceState.READY
+                    and window.assistant_service.info is not None
+                    and window.assistant_service.info.path == mine, timeout=WAIT_MS)
+    assert window.settings.assistant_model == mine
+    assert window.status.model.text() == "mine"
+    window.file_ops.prompts.paths.append(None)  # type: ignore[attr-defined]
+    window.actions["ai_model"].trigger()  # Cancel keeps the model
+    assert window.settings.assistant_model == mine
+    broken = tmp_path / "broken"
+    Path(f"{broken}.json").write_text("{not json")
+    window.file_ops.prompts.paths.append(Path(f"{broken}.json"))  # type: ignore[attr-defined]
+    window.actions["ai_model"].trigger()
+    qtbot.waitUntil(lambda: window.assistant_service.state is ServiceState.ERROR, timeout=WAIT_MS)
+    assert "Model unavailable" in panel(window).model_label.text()
+    assert window.editor.isEnabled()  # the editor goes on
+    window.actions["ai_model_default"].trigger()
+    assert window.settings.assistant_model is None

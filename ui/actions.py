@@ -163,6 +163,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("ai_regenerate", "Re&generate", "Assistant", ("Ctrl+Shift+G",), None,
                "New candidates for the same request, never one seen before"),
     ActionSpec("ai_cancel", "Ca&ncel Generation", "Assistant", ("Ctrl+.",), None, "Stop writing candidates"),
+    ActionSpec("ai_model", "Choose &Model…", "Assistant",
+               tip="Load another checkpoint, e.g. one trained on your own MIDI", separator_before=True),
+    ActionSpec("ai_model_default", "Use the &Shipped Model", "Assistant",
+               tip="Go back to the model that came with the app"),
     # Help
     ActionSpec("shortcuts", "&Keyboard Shortcuts", "Help", ("F1",), Key.HelpContents, "List every shortcut"),
     ActionSpec("about", "&About Composer Studio", "Help", tip="Version and credits"),

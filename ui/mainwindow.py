@@ -309,8 +309,21 @@ class MainWindow(QMainWindow):
             "ai_restyle_track": run("restyle", True), "ai_continue": run("continue"), "ai_accept": a.accept,
             "ai_next": lambda: a.step_candidate(1), "ai_previous": lambda: a.step_candidate(-1),
             "ai_audition": self._audition_shown, "ai_reject": a.reject_all, "ai_regenerate": a.regenerate,
-            "ai_cancel": a.cancel,
+            "ai_cancel": a.cancel, "ai_model": self.choose_model, "ai_model_default": lambda: self.use_model(None),
         }
+
+    def choose_model(self) -> None:
+        """Pick a checkpoint's description (.json beside its .safetensors) and load it."""
+        current = self.settings.assistant_model or DEFAULT_CHECKPOINT
+        path = self.file_ops.prompts.open_path("Choose a model", current.parent, "Composer Studio models (*.json)")
+        if path is not None:
+            self.use_model(path.with_suffix(""))
+
+    def use_model(self, stem: Path | None) -> None:
+        """Load the checkpoint at ``stem`` (None: the shipped one) and remember it; a model that cannot
+        load says why in the panel and the status bar, and the editor goes on."""
+        self.settings.assistant_model = stem
+        self.assistant_service.start(stem or DEFAULT_CHECKPOINT)
 
     def _audition_shown(self) -> None:
         a = self.assistant
