@@ -98,3 +98,27 @@ def load(stem: str | os.PathLike[str], device: str | torch.device = "cpu",
     except RuntimeError as exc:
         raise CheckpointError(f"the weights in {weights} do not match the model description: {exc}") from None
     return model.to(device=device, dtype=dtype).eval(), vocab, info
+
+
+def export(source: str | os.PathLike[str], target: str | os.PathLike[str], note: str = "") -> None:
+    """Ship a training run's model: fp16 weights (half the size, same outputs to within fp16) and its
+    metadata (step, data summary) with an optional note."""
+    model, vocab, info = load(source)
+    extra = {k: v for k, v in info.extra.items() if k != "dtype"}  # save() writes the new one
+    save(model, vocab, target, half=True, extra={**extra, **({"note": note} if note else {})})
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse  # noqa: PLC0415
+
+    parser = argparse.ArgumentParser(description="Export a training run's model as a shipped fp16 checkpoint.")
+    parser.add_argument("source", help="checkpoint to read (path without suffix), e.g. runs/small/model")
+    parser.add_argument("target", help="where to write it, e.g. models/checkpoints/default")
+    parser.add_argument("--note", default="", help="a line about the run, kept in the JSON")
+    args = parser.parse_args(argv)
+    export(args.source, args.target, args.note)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -60,3 +60,15 @@ def test_damaged_or_missing_files(tmp_path: Path) -> None:
     (tmp_path / "m.json").write_text("{")
     with pytest.raises(checkpoint.CheckpointError, match="damaged"):
         checkpoint.load(tmp_path / "m")
+
+
+def test_export_ships_fp16_with_the_run_metadata(tmp_path: Path) -> None:
+    vocab = Vocabulary()
+    model = _model(vocab).eval()
+    checkpoint.save(model, vocab, tmp_path / "run", extra={"step": 350, "data": {"train_pieces": 3}})
+    assert checkpoint.main([str(tmp_path / "run"), str(tmp_path / "shipped"), "--note", "a test run"]) == 0
+    loaded, _, info = checkpoint.load(tmp_path / "shipped")
+    assert info.extra["dtype"] == "float16" and info.extra["step"] == 350 and info.extra["note"] == "a test run"
+    assert info.extra["data"] == {"train_pieces": 3}
+    ids = torch.randint(0, len(vocab), (1, 10))
+    assert torch.allclose(loaded(ids), model(ids), atol=1e-2)
