@@ -42,6 +42,13 @@ def paths(stem: str | os.PathLike[str]) -> tuple[Path, Path]:
     return stem.with_suffix(".safetensors"), stem.with_suffix(".json")
 
 
+def write_weights(state: dict[str, torch.Tensor], path: Path) -> None:
+    """Weights to a safetensors file through a temporary one, so a crash never leaves half a file."""
+    tmp = path.with_suffix(".safetensors.tmp")
+    save_file(state, str(tmp))
+    os.replace(tmp, path)
+
+
 def save(model: MusicTransformer, vocab: Vocabulary, stem: str | os.PathLike[str], *, half: bool = False,
          extra: dict[str, Any] | None = None) -> None:
     """Write weights (fp16 if ``half``) and metadata; the metadata last, so a complete JSON means a
@@ -49,9 +56,7 @@ def save(model: MusicTransformer, vocab: Vocabulary, stem: str | os.PathLike[str
     weights, meta = paths(stem)
     state = {k: v.detach().to("cpu", torch.float16 if half else torch.float32).contiguous()
              for k, v in model.state_dict().items() if k != "head.weight"}  # tied to tokens.weight
-    tmp = weights.with_suffix(".safetensors.tmp")
-    save_file(state, str(tmp))
-    os.replace(tmp, weights)
+    write_weights(state, weights)
     info = {"format": FORMAT, "version": VERSION, "config": model.config.to_json(), "styles": list(vocab.styles),
             "vocab_hash": vocab.hash, "dtype": "float16" if half else "float32", **(extra or {})}
     write_atomically(meta, json.dumps(info, indent=2).encode())

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 from torch.nn import functional as F
 
@@ -35,7 +35,7 @@ from composer.atomic_file import write_atomically
 from composer.score import Note, Score
 from composer.tokens import Vocabulary, bar_note_tokens, on_grid, time_signature_token
 from models import corpus
-from models.checkpoint import CheckpointError
+from models.checkpoint import CheckpointError, write_weights
 from models.training_data import transposed
 
 FORMAT = "composer-studio-style-classifier"
@@ -134,9 +134,7 @@ def _batch(rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
 def save(classifier: StyleClassifier, stem: str | os.PathLike[str], extra: dict | None = None) -> None:
     weights, meta = Path(f"{stem}.safetensors"), Path(f"{stem}.json")
     state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in classifier.net.state_dict().items()}
-    tmp = weights.with_suffix(".safetensors.tmp")
-    save_file(state, str(tmp))
-    os.replace(tmp, weights)
+    write_weights(state, weights)
     info = {"format": FORMAT, "config": asdict(classifier.net.config), "styles": list(classifier.styles),
             "vocab_hash": classifier.vocab.hash, **(extra or {})}
     write_atomically(meta, json.dumps(info, indent=2).encode())
