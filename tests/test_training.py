@@ -13,7 +13,7 @@ from composer.tokens import Vocabulary, Window, decode_fills, encode_training
 from models import checkpoint, corpus
 from models.corpus import Piece
 from models.engine import Engine, Sampling
-from models.train import SIZES, batch_tensors, loss_of, main
+from models.train import SIZES, batch_tensors, length_grouped, loss_of, main
 from models.training_data import SamplerConfig, WindowSampler, gridded
 from models.transformer import ModelConfig, MusicTransformer
 
@@ -34,6 +34,21 @@ def test_examples_fit_and_contain_fills() -> None:
         tokens = VOCAB.decode(ids)
         assert len(ids) <= 512 and tokens[0] == "BOS" and tokens[-1] == "EOS"
         assert tokens.count("FILL") == tokens.count("FILL_START") == tokens.count("FILL_END") >= 1
+
+
+def test_length_grouped_batches_waste_less_padding_and_keep_the_batch_size() -> None:
+    sampler = WindowSampler([_piece(), Piece("pop", "pop", read_midi(DATA / "pop909" / "001.mid")[0])], VOCAB,
+                            SamplerConfig(max_len=512))
+
+    def real_share(batches: list[list[list[int]]]) -> float:
+        return sum(len(e) for b in batches for e in b) / sum(len(b) * max(map(len, b)) for b in batches)
+
+    grouped = length_grouped(sampler, random.Random(1), 4, 4)
+    plain = [[sampler.sample(random.Random(2 + i * 4 + j)) for j in range(4)] for i in range(4)]
+    assert [len(b) for b in grouped] == [4, 4, 4, 4]
+    assert real_share(grouped) > real_share(plain)
+    assert all(max(map(len, a)) <= min(map(len, b)) or max(map(len, b)) <= min(map(len, a))
+               for a in grouped for b in grouped if a is not b)
 
 
 def test_tiny_model_overfits_one_example_and_writes_it_back() -> None:
