@@ -9,13 +9,19 @@ within a position and stay in the instrument's range (the drum map on drum
 tracks), every PITCH is followed by a DUR and a VEL. A finished cell is decoded at
 once and streamed to the caller; a candidate equal to an earlier one (this batch
 or ``avoid``) is decoded again with a fresh seed, so regenerate never repeats.
+
+Style guidance (classifier-free guidance): the model was trained with the style token
+dropped at random, so it also knows the music without a style. With ``guidance`` w > 1
+each row is decoded twice, with the style and with ``STYLE_NONE``, and samples from
+``uncond + w * (cond - uncond)`` of the log-probabilities: the difference the style makes
+is amplified, which restyle needs when the music around the region is in another style.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import torch
 
@@ -62,6 +68,7 @@ class Sampling:
     temperature: float = 1.0
     top_p: float = 0.95
     seed: int = 0
+    guidance: float = 1.0  # style guidance scale: 1 = plain sampling, >1 = follow the style token harder
 
 
 class _Grammar:
@@ -198,19 +205,24 @@ class Engine:
     def _decode(self, window: Window, slots: list[int], sampling: Sampling, generator: torch.Generator,
                 cancel: threading.Event | None) -> Iterator[CellDone]:
         grammar = _Grammar(self.vocab, window)
-        context = self.vocab.encode(encode_context(window))
-        model, size = self.model, len(self.vocab)
-        cache = model.new_cache(1)
-        logits = model(torch.tensor([context], device=self.device), cache)[:, -1]
-        cache.select(torch.zeros(len(slots), dtype=torch.long, device=self.device))
-        logits = logits.expand(len(slots), -1)
+        guided = sampling.guidance != 1.0 and window.style is not None
+        prompts = [self.vocab.encode(encode_context(window))]
+        if guided:  # the same context without the style: same length, so one batch
+            prompts.append(self.vocab.encode(encode_context(replace(window, style=None))))
+        model, size, k = self.model, len(self.vocab), len(slots)
+        cache = model.new_cache(len(prompts))
+        logits = model(torch.tensor(prompts, device=self.device), cache)[:, -1]
+        fork = torch.arange(len(prompts), device=self.device).repeat_interleave(k)
+        cache.select(fork)
+        logits = logits[fork]
         rows = [_Row(grammar) for _ in slots]
         while not all(r.done for r in rows):
             if cancel is not None and cancel.is_set():
                 raise Cancelled()
             if cache.length >= model.config.max_len:
                 raise ValueError("the request does not fit the model's context; select fewer bars or tracks")
-            chosen = self._choose(rows, logits.float().cpu(), size, sampling, generator)
+            chosen = self._choose(rows, _guided(logits.float().cpu(), k, sampling.guidance), size, sampling,
+                                  generator)
             for i, (row, token) in enumerate(zip(rows, chosen, strict=True)):
                 if row.done:
                     continue
@@ -218,7 +230,8 @@ class Engine:
                 if done is not None:
                     done.candidate = slots[i]
                     yield done
-            logits = model(torch.tensor(chosen, device=self.device).view(-1, 1), cache)[:, -1]
+            fed = chosen * len(prompts)
+            logits = model(torch.tensor(fed, device=self.device).view(-1, 1), cache)[:, -1]
         return rows
 
     def _choose(self, rows: list[_Row], logits: torch.Tensor, size: int, sampling: Sampling,
@@ -233,6 +246,15 @@ class Engine:
             else:
                 out.append(sample(row_logits, row.allowed(size), sampling, generator))
         return out
+
+
+def _guided(logits: torch.Tensor, k: int, scale: float) -> torch.Tensor:
+    """The ``k`` rows to sample from: as they are, or guided when the batch holds unconditioned twins."""
+    if logits.shape[0] == k:
+        return logits
+    log_probs = torch.log_softmax(logits, dim=-1)
+    cond, uncond = log_probs[:k], log_probs[k:]
+    return uncond + scale * (cond - uncond)
 
 
 def sample(logits: torch.Tensor, allowed: torch.Tensor, sampling: Sampling, generator: torch.Generator) -> int:

@@ -12,9 +12,10 @@ Per style, for the model, an n-gram token model (trained on the training split) 
 - with the real bars' controls given: density and polyphony bin errors, the share of notes
   outside the requested pitch range, and the chord match rate per beat.
 With ``--classifier``, restyle too: the same two bars rewritten in another style keeping
-their harmony (each task's target style taken in turn from the other styles); the share
-classified as the target style by the separate style classifier, and the chord agreement
-per beat with the source bars. The real bars' share shows what "not restyled" scores.
+their harmony (each task's target style taken in turn from the other styles), as the
+assistant's restyle does it (its context and style guidance); the share classified as the
+target style by the separate style classifier, the chord agreement per beat with the
+source bars and the in-key ratio. The real bars' share shows what "not restyled" scores.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from composer.harmony import chords_per_span, estimate_key, scale_of
 from composer.score import Note
 from composer.tokens import UNIT, BarControls, Vocabulary, Window, encode_training, measure_controls
 from models import checkpoint, corpus
+from models.assistant import RESTYLE_CONTEXT_BARS, RESTYLE_GUIDANCE
 from models.baselines import NGramModel, copy_nearest_bar
 from models.engine import Engine, Sampling
 from models.style_classifier import StyleClassifier, excerpt_tokens, load_classifier
@@ -189,11 +191,15 @@ def _control_errors(window: Window, cells: dict[tuple[int, int], list[Note]]) ->
 
 
 def restyle_task(window: Window, styles: tuple[str, ...], index: int) -> Window:
-    """The task's bars to be rewritten in another style, keeping the real bars' chords."""
+    """The task's bars to be rewritten in another style, keeping the real bars' chords, with the
+    context the assistant's restyle reads (RESTYLE_CONTEXT_BARS around the bars)."""
     others = [s for s in styles if s != window.style]
     target = others[index % len(others)]
     controlled = with_controls(window).controls
-    return replace(window, style=target, controls={c: BarControls(chords=controlled[c].chords) for c in window.fill})
+    bars = sorted(b for _, b in window.fill)
+    return replace(window, style=target, controls={c: BarControls(chords=controlled[c].chords) for c in window.fill},
+                   start_bar=max(window.start_bar, bars[0] - RESTYLE_CONTEXT_BARS),
+                   end_bar=min(window.end_bar, bars[-1] + 1 + RESTYLE_CONTEXT_BARS))
 
 
 def restyle_metrics(window: Window, cells: dict[tuple[int, int], list[Note]], classifier: StyleClassifier,
@@ -232,7 +238,8 @@ def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: d
         elif system == "(source bars)":
             cells = {c: list(window.score.track(c[0]).starting_in(*window.bar_ticks(c[1]))) for c in window.fill}
         else:
-            cells = generate(engines[system], task, i, sampling)
+            cells = generate(engines[system], task, i, replace(sampling, guidance=RESTYLE_GUIDANCE))
+        metrics["in_key"].append(note_metrics(window, cells)["in_key"])
         for k, v in restyle_metrics(window, cells, classifier, task.style or "").items():
             metrics[k].append(v)
     return {"style": style, "system": system} | {k: float(statistics.mean(v)) for k, v in metrics.items()}
@@ -274,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
                         for style, windows in tasks.items()
                         for system in ("model", "n-gram", "copy bar", "(source bars)")]
         table += ("\n\nRestyle (source style in the first column; targets rotate through the other styles; "
-                  "keep harmony):\n\n" + _table(restyle_rows, RESTYLE_COLUMNS))
+                  f"keep harmony; {RESTYLE_CONTEXT_BARS} bar of context each side, style guidance "
+                  f"{RESTYLE_GUIDANCE:g} for the model, as the assistant's restyle does):\n\n"
+                  + _table(restyle_rows, RESTYLE_COLUMNS))
     header = (f"Evaluation of `{args.model}` (step {info.extra.get('step')}, {model.parameter_count() / 1e6:.1f}M "
               f"parameters) on the test split: {args.tasks} two-bar infill tasks per style, seed {args.seed}, "
               f"sampling temperature {args.temperature}, top-p {args.top_p}.\n"
@@ -321,7 +330,7 @@ COLUMNS = ("style", "system", "bits/token", "onset_f1", "pch_overlap", "in_key",
            "out_of_range", "chord_match")
 
 
-RESTYLE_COLUMNS = ("style", "system", "as_target", "chords_kept")
+RESTYLE_COLUMNS = ("style", "system", "as_target", "chords_kept", "in_key")
 
 
 def _table(rows: list[dict[str, object]], columns: tuple[str, ...]) -> str:

@@ -10,8 +10,8 @@ from composer.region import Region
 from composer.score import Note, Score, Track
 from composer.timing import PPQ, TimeSignature, TimeSignatureMap
 from composer.tokens import Vocabulary, Window
-from models.assistant import Assistant, Options, Result
-from models.engine import CellDone, Engine
+from models.assistant import RESTYLE_CONTEXT_BARS, RESTYLE_GUIDANCE, Assistant, Options, Result
+from models.engine import CellDone, Engine, Sampling
 from models.transformer import ModelConfig, MusicTransformer
 
 VOCAB = Vocabulary()
@@ -70,9 +70,11 @@ def test_continue_writes_after_the_end(assistant: Assistant) -> None:
 
 def test_restyle_maps_keep_switches_to_controls(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[Window] = []
+    samplings: list[Sampling] = []
 
-    def capture(window: Window, *args: object, **kw: object):  # noqa: ANN202
+    def capture(window: Window, n: int, sampling: Sampling, *args: object, **kw: object):  # noqa: ANN202
         seen.append(window)
+        samplings.append(sampling)
         yield []
 
     monkeypatch.setattr(assistant.engine, "generate", capture)
@@ -83,7 +85,13 @@ def test_restyle_maps_keep_switches_to_controls(assistant: Assistant, monkeypatc
     harmony, rhythm = (list(w.controls.values())[0] for w in seen)
     assert harmony.chords is not None and harmony.onsets is None and harmony.pitch_range is None
     assert rhythm.chords is None and rhythm.onsets and rhythm.pitch_range == (67, 70)
-    assert seen[0].style == "pop" and seen[0].start_bar == 0 and seen[0].end_bar > 2  # context after the region
+    # restyle reads RESTYLE_CONTEXT_BARS around the region (not the assistant's 8) and follows the style harder
+    assert seen[0].style == "pop" and seen[0].start_bar == 0 and seen[0].end_bar == 2 + RESTYLE_CONTEXT_BARS
+    assert samplings[0].guidance == RESTYLE_GUIDANCE > 1
+    list(assistant.restyle(score, region, "pop", options=Options(guidance=1.0)))
+    list(assistant.fill(score, region, Options(style="pop")))
+    assert samplings[2].guidance == samplings[3].guidance == 1.0
+    assert seen[3].end_bar == score.bar_count > 2 + RESTYLE_CONTEXT_BARS  # fill reads all the context there is
     with pytest.raises(ValueError, match="unknown style"):
         list(assistant.restyle(score, region, "dubstep"))
     with pytest.raises(ValueError, match="cannot keep"):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from composer.score import Note, Score, Track
 from composer.timing import PPQ, TimeSignature, TimeSignatureMap
-from composer.tokens import Vocabulary, Window
+from composer.tokens import UNIT, Vocabulary, Window
 from models.engine import Cancelled, CandidateRestarted, CellDone, Engine, Sampling
 from models.transformer import ModelConfig, MusicTransformer
 
@@ -85,3 +85,36 @@ def test_cancel_stops_between_tokens(engine: Engine) -> None:
     cancel.set()
     with pytest.raises(Cancelled):
         list(stream)
+
+
+def test_style_guidance_samples_from_the_amplified_difference(engine: Engine) -> None:
+    """With guidance w, the first written token is the argmax of uncond + w * (cond - uncond), where
+    cond reads the style and uncond STYLE_NONE; w = 1 is plain decoding; no style: nothing to guide."""
+    from dataclasses import replace
+
+    from composer.tokens import encode_context, fill_prefix
+
+    window = replace(_window(), style="folk")
+    cell = window.fill_order()[0]
+
+    def log_probs(w: Window) -> torch.Tensor:
+        ids = VOCAB.encode([*encode_context(w), *fill_prefix(w, cell)])
+        with torch.no_grad():
+            return torch.log_softmax(engine.model(torch.tensor([ids]))[0, -1].float(), dim=-1)
+
+    cond, uncond = log_probs(window), log_probs(replace(window, style=None))
+    start, end = window.bar_ticks(cell[1])
+    positions = VOCAB.range_of("POS_")
+    allowed = [*range(positions.start, positions.start + (end - start) // UNIT), VOCAB["FILL_END"]]
+
+    def first_onset(scale: float) -> int | None:
+        notes = next(iter(engine.generate(window, 1, Sampling(temperature=0, guidance=scale)))).notes
+        return notes[0].start if notes else None
+
+    for scale in (1.0, 3.0, 8.0):
+        mixed = uncond + scale * (cond - uncond)
+        token = VOCAB.tokens[max(allowed, key=lambda i: float(mixed[i]))]
+        assert first_onset(scale) == (None if token == "FILL_END" else start + int(token[4:]) * UNIT)
+    plain = list(engine.generate(replace(window, style=None), 2, Sampling(seed=4, guidance=5.0)))[-1]
+    same = list(engine.generate(replace(window, style=None), 2, Sampling(seed=4)))[-1]
+    assert [c.fingerprint() for c in plain] == [c.fingerprint() for c in same]
