@@ -57,6 +57,8 @@ def _command(
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--style", help="target style (required for restyle)")
+    p.add_argument("--style-strength", type=float, metavar="W",
+                   help="how hard to follow --style (1: plain; default: 6 for restyle, 1 otherwise)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="checkpoint (path without suffix)")
     p.set_defaults(run=_generate, operation=name)
     return p
@@ -75,7 +77,7 @@ def _generate(args: argparse.Namespace) -> int:
     model, vocab, _ = checkpoint.load(args.model, device)
     assistant = Assistant(Engine(model, vocab))
     tracks = _track_ids(score, args.tracks)
-    options = Options(args.candidates, args.seed, args.temperature, style=args.style)
+    options = Options(args.candidates, args.seed, args.temperature, style=args.style, guidance=args.style_strength)
     started = time.perf_counter()
     try:
         events = _events(assistant, score, tracks, args, options)

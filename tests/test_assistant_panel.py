@@ -350,7 +350,11 @@ def test_panel_options_are_remembered(qtbot: QtBot, tmp_path: Path, tiny: Path) 
     p.seed.setValue(42)
     p.seed_lock.setChecked(True)
     p.temperature.setValue(0.7)
+    assert p.options().style_strength is None  # "auto" until the user sets one
+    p.style_strength.lineEdit().selectAll()
+    qtbot.keyClicks(p.style_strength, "4.5")
     saved = p.options()
+    assert saved.style_strength == 4.5
     assert first.close()
     second = make_window(qtbot, tmp_path, tiny)
     second.restore_settings()

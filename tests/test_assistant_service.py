@@ -244,7 +244,7 @@ def test_a_cuda_failure_falls_back_to_the_cpu_with_a_message(qtbot: QtBot, tiny_
 
 
 def test_options_round_trip_through_a_take() -> None:
-    options = RequestOptions(3, 0.8, "folk", 0.25, ("rhythm", "range"), 4, None, (48, 72))
+    options = RequestOptions(3, 0.8, "folk", 0.25, ("rhythm", "range"), 4, None, (48, 72), 4.5)
     assert RequestOptions.from_pairs(options.as_pairs()) == options
     assert RequestOptions.from_pairs(RequestOptions().as_pairs()) == RequestOptions()
 
@@ -283,3 +283,30 @@ def test_keep_harmony_follows_the_chord_lane_and_user_controls_win(monkeypatch: 
     list(worker._events(Request(2, 0, "fill", empty, Region((empty.tracks[0].id,), 0, 1), RequestOptions(), 0),
                         threading.Event()))
     assert seen[-1].controls[(empty.tracks[0].id, 0)].chords is None  # no chord anywhere: left free
+
+
+def test_style_strength_reaches_the_engine_and_auto_means_the_operations_default(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.assistant import RESTYLE_GUIDANCE, Assistant
+    from models.engine import Engine, Sampling
+    from ui.assistant.service import _Worker
+
+    vocab = Vocabulary()
+    assistant = Assistant(Engine(MusicTransformer(ModelConfig(len(vocab), n_layer=1, n_head=1, d_model=16,
+                                                              max_len=1024)), vocab))
+    seen: list[Sampling] = []
+
+    def capture(window: object, n: int, sampling: Sampling, *args: object, **kw: object):  # noqa: ANN202
+        seen.append(sampling)
+        yield []
+
+    monkeypatch.setattr(assistant.engine, "generate", capture)
+    worker = _Worker(lambda *args: None, "cpu", 1)
+    worker.assistant = assistant
+    score = song()
+    region = Region((score.tracks[0].id,), 1, 2)
+    for operation in ("restyle", "fill"):
+        for strength in (None, 3.0):
+            options = RequestOptions(style="folk", style_strength=strength)
+            list(worker._events(Request(1, 0, operation, score, region, options, 0), threading.Event()))
+    assert [s.guidance for s in seen] == [RESTYLE_GUIDANCE, 3.0, 1.0, 3.0]

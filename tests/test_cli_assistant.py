@@ -49,6 +49,7 @@ def test_fill_writes_one_file_per_candidate_changing_only_the_region(tmp_path: P
 
 @pytest.mark.parametrize("args", [["vary", "--bars", "3-3", "--amount", "0.8"],
                                   ["restyle", "--bars", "3-4", "--style", "folk", "--keep", "harmony,rhythm"],
+                                  ["fill", "--bars", "3-4", "--style", "folk", "--style-strength", "3"],
                                   ["continue", "--bars", "2"]])
 def test_other_operations(tmp_path: Path, model_stem: Path, args: list[str]) -> None:
     out = tmp_path / "out.mid"

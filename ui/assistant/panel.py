@@ -193,6 +193,15 @@ class AssistantPanel(QWidget):
         self.style_box.setObjectName("style_box")
         self.style_box.addItem("auto", None)
         form.addRow("Style", self.style_box)
+        self.style_strength = QDoubleSpinBox(box)
+        self.style_strength.setObjectName("style_strength")
+        self.style_strength.setRange(0.0, 12.0)
+        self.style_strength.setSingleStep(0.5)
+        self.style_strength.setDecimals(1)
+        self.style_strength.setSpecialValueText("auto")  # 0: the operation's default (restyle follows hard)
+        self.style_strength.setToolTip("How hard new bars follow the chosen style: 1 = as the song around them "
+                                       "suggests, higher = more of the style; auto = Restyle's default")
+        form.addRow("Style strength", self.style_strength)
         self.amount = QSlider(Qt.Orientation.Horizontal, box)
         self.amount.setObjectName("amount")
         self.amount.setRange(0, 100)
@@ -367,6 +376,7 @@ class AssistantPanel(QWidget):
         return RequestOptions(
             candidates=self.count.value(), temperature=round(self.temperature.value(), 3),
             style=self.style_box.currentData(), amount=self.amount.value() / 100, keep=keep,
+            style_strength=round(self.style_strength.value(), 1) or None,
             density=self.density.currentData(), polyphony=self.polyphony.currentData(),
             pitch_range=(min(self.range_low.value(), self.range_high.value()),
                          max(self.range_low.value(), self.range_high.value())) if self.range_on.isChecked() else None,
@@ -381,6 +391,7 @@ class AssistantPanel(QWidget):
             self.style_box.addItem(options.style, options.style)
             index = self.style_box.count() - 1
         self.style_box.setCurrentIndex(max(index, 0))
+        self.style_strength.setValue(options.style_strength or 0.0)
         self.amount.setValue(round(options.amount * 100))
         for name, box in self.keep_boxes.items():
             box.setChecked(name in options.keep)

@@ -62,13 +62,14 @@ class RequestOptions:
     density: int | None = None  # DENS bin 0..7
     polyphony: int | None = None  # POLY bin
     pitch_range: tuple[int, int] | None = None
+    style_strength: float | None = None  # style guidance (1: none); None: the operation's default
 
     def as_pairs(self) -> tuple[tuple[str, JsonScalar], ...]:
         """Sorted (name, value) pairs of JSON scalars, as a Take stores them."""
         pairs: dict[str, JsonScalar] = {
             "candidates": self.candidates, "temperature": self.temperature, "style": self.style,
             "amount": self.amount, "keep": ",".join(self.keep), "density": self.density,
-            "polyphony": self.polyphony,
+            "polyphony": self.polyphony, "style_strength": self.style_strength,
             "pitch_range": None if self.pitch_range is None else f"{self.pitch_range[0]}-{self.pitch_range[1]}",
         }
         return tuple(sorted(pairs.items()))
@@ -78,7 +79,8 @@ class RequestOptions:
         """The options a Take recorded (unknown names are ignored, missing ones take defaults)."""
         data = dict(pairs)
         out = cls()
-        simple = {"candidates": int, "temperature": float, "amount": float, "density": int, "polyphony": int}
+        simple = {"candidates": int, "temperature": float, "amount": float, "density": int, "polyphony": int,
+                  "style_strength": float}
         for name, kind in simple.items():
             if data.get(name) is not None:
                 out = replace(out, **{name: kind(data[name])})
@@ -414,7 +416,7 @@ class _Worker:
         assistant = self.assistant
         assert assistant is not None
         o, score, region, avoid = request.options, request.score, request.region, set(request.avoid)
-        options = Options(o.candidates, request.seed, o.temperature, style=o.style)
+        options = Options(o.candidates, request.seed, o.temperature, style=o.style, guidance=o.style_strength)
         harmony = "harmony" in o.keep
         if request.operation == "vary":
             return assistant.vary(score, region, o.amount, options, cancel, avoid, steer=o.steering())
