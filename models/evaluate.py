@@ -6,7 +6,10 @@ Task: fill two bars of one pitched track inside an 8-bar window of a test-split 
 Per style, for the model, an n-gram token model (trained on the training split) and
 "copy the nearest context bar":
 - bits per token of the real filled bars (teacher forcing; not defined for copying);
-- onset F1 and pitch-class histogram overlap of one generated fill against the real bars;
+- onset F1 and pitch-class histogram overlap of one generated fill against the real bars,
+  the fill written as the assistant's Fill writes it with every option on "auto" (each bar's
+  density from the nearest bar of its track); the row "model, no auto" shows the model with
+  no controls at all;
 - in-key ratio of the generated notes (key estimated from the window; the real bars' ratio
   is shown as a reference);
 - with the real bars' controls given: density and polyphony bin errors, the share of notes
@@ -36,7 +39,7 @@ from composer.harmony import chords_per_span, estimate_key, scale_of
 from composer.score import Note
 from composer.tokens import UNIT, BarControls, Vocabulary, Window, encode_training, measure_controls
 from models import checkpoint, corpus
-from models.assistant import RESTYLE_CONTEXT_BARS, RESTYLE_GUIDANCE
+from models.assistant import RESTYLE_CONTEXT_BARS, RESTYLE_GUIDANCE, auto_density
 from models.baselines import NGramModel, copy_nearest_bar
 from models.engine import Engine, Sampling
 from models.style_classifier import StyleClassifier, excerpt_tokens, load_classifier
@@ -81,6 +84,15 @@ def _task(score, style: str, rng: random.Random) -> Window | None:  # noqa: ANN0
         return None
     cells = frozenset({(target.id, first), (target.id, first + 1)})
     return Window(score, tuple(t.id for t in tracks), start, start + 8, cells, style)
+
+
+def as_filled(window: Window) -> Window:
+    """The window with the controls the assistant's Fill sets when everything is "auto": each cell's
+    density from the nearest bar of its track in the window (models.assistant.auto_density)."""
+    bounds = (window.start_bar, window.end_bar)
+    controls = {c: auto_density(window.score, c, {b for t, b in window.fill if t == c[0]}, BarControls(),
+                                bounds=bounds) for c in window.fill}
+    return replace(window, controls=controls)
 
 
 def with_controls(window: Window) -> Window:
@@ -270,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     tasks = make_tasks(test, args.tasks, args.seed, model.config.max_len)
     rows = []
     for style, windows in tasks.items():
-        for system in ("model", "n-gram", "copy bar"):
+        for system in ("model", BARE, "n-gram", "copy bar"):
             rows.append(_evaluate(style, system, windows, engines, vocab, sampling))
         rows.append(_reference(style, windows))
         print(f"  {style}: {len(windows)} tasks done ({time.monotonic() - started:.0f} s)", file=sys.stderr)
@@ -302,22 +314,27 @@ def _evaluate(style: str, system: str, windows: list[Window], engines: dict[str,
     for i, window in enumerate(windows):
         if system == "copy bar":
             free = controlled = copy_fill(window)
+        elif system == BARE:
+            free, controlled = generate(engines["model"], window, i, sampling), {}
         else:
             engine = engines[system]
             b, n = fill_bits(engine.model, vocab, window)
             bits_sum, count = bits_sum + b, count + n
-            free = generate(engine, window, i, sampling)
+            free = generate(engine, as_filled(window), i, sampling)
             controlled = generate(engine, with_controls(window), i, sampling)
         for k, v in note_metrics(window, free).items():
             if k in ("onset_f1", "pch_overlap", "in_key"):
                 metrics[k].append(v)
-        for k, v in note_metrics(window, controlled).items():
+        for k, v in (note_metrics(window, controlled) if controlled else {}).items():
             if k not in ("onset_f1", "pch_overlap", "in_key"):
                 metrics[k].append(v)
     row: dict[str, object] = {"style": style, "system": system,
                               "bits/token": bits_sum / count if count else None}
     row |= {k: float(statistics.mean(v)) for k, v in metrics.items()}
     return row
+
+
+BARE = "model, no auto"  # the model with no controls at all, to show what Fill's auto density adds
 
 
 def _reference(style: str, windows: list[Window]) -> dict[str, object]:

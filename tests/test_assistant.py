@@ -177,3 +177,30 @@ def test_vary_amount_is_the_share_of_original_notes_rewritten(assistant: Assista
         assert all(0 <= n.start < score.time_signatures.bar_start(2) for n in notes)
     streamed = {e.cell: e.notes for e in events if isinstance(e, CellDone) and e.candidate == 0}
     assert sorted(n for ns in streamed.values() for n in ns) == sorted(result.candidates[0].get(melody.id, []))
+
+
+def test_fill_takes_an_auto_density_from_the_nearest_bar_of_the_track(assistant: Assistant,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from composer.tokens import BarControls, density_bin
+
+    seen: list[Window] = []
+
+    def capture(window: Window, *args: object, **kw: object):  # noqa: ANN202
+        seen.append(window)
+        yield []
+
+    monkeypatch.setattr(assistant.engine, "generate", capture)
+    melody = Track.create("Melody", [Note.create(60, i * PPQ // 2, PPQ // 2) for i in range(8)]  # bar 0: 8 notes
+                          + [Note.create(62, 4 * 4 * PPQ + i * PPQ, PPQ) for i in range(4)])  # bar 4: 4 notes
+    empty = Track.create("New part")
+    score = Score(tracks=(melody, empty))
+    list(assistant.fill(score, Region((melody.id,), 1, 3)))  # bar 0 is nearer to both than bar 4
+    assert {c.density for c in seen[-1].controls.values()} == {density_bin(8)}
+    list(assistant.fill(score, Region((melody.id,), 2, 4)))  # bar 4 is next to bar 3; bar 2 is as near to 0 and 4
+    assert seen[-1].controls[(melody.id, 3)].density == density_bin(4)
+    list(assistant.fill(score, Region((melody.id,), 1, 2), controls=BarControls(density=1)))  # the user's wins
+    assert seen[-1].controls[(melody.id, 1)].density == 1
+    list(assistant.fill(score, Region((empty.id,), 1, 3)))  # nothing near: left to the model
+    assert all(c.density is None for c in seen[-1].controls.values())
+    list(assistant.continue_(score, [melody.id], 2))  # continue: the last bar's
+    assert {c.density for c in seen[-1].controls.values()} == {density_bin(4)}

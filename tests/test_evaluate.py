@@ -76,3 +76,16 @@ def test_restyle_task_and_metrics_on_known_answers(tmp_path: Path) -> None:
     assert metrics["as_target"] in (0.0, 1.0)
     silent = restyle_metrics(window, {c: [] for c in window.fill}, classifier, "folk")
     assert silent["as_target"] == 0.0 and silent["chords_kept"] < 1.0
+
+
+def test_fills_are_evaluated_with_the_assistants_auto_density() -> None:
+    from composer.tokens import density_bin
+    from models.evaluate import as_filled
+
+    window = _window()
+    track_id = min(window.fill)[0]
+    track = window.score.track(track_id)
+    controls = as_filled(window).controls
+    assert controls[(track_id, 11)].density == density_bin(len(track.starting_in(*window.bar_ticks(10))))
+    assert controls[(track_id, 12)].density == density_bin(len(track.starting_in(*window.bar_ticks(13))))
+    assert all(c.chords is None and c.onsets is None for c in controls.values())
