@@ -27,12 +27,17 @@ from models.assistant import Assistant, Options, Result
 from models.engine import CellDone, Engine
 
 
-def one_request(assistant: Assistant, score, region: Region, n: int, seed: int) -> tuple[float, float, int]:  # noqa: ANN001
-    """(total seconds, seconds to the first finished bar, tokens written) of one fill request."""
+def one_request(assistant: Assistant, score, region: Region, n: int, seed: int,  # noqa: ANN001
+                restyle: str | None = None) -> tuple[float, float, int]:
+    """(total seconds, seconds to the first finished bar, tokens written) of one fill request, or
+    of a restyle into ``restyle`` (decoded with style guidance: twice the rows)."""
     start = time.perf_counter()
     first = None
     tokens = 0
-    for event in assistant.fill(score, region, Options(n=n, seed=seed)):
+    options = Options(n=n, seed=seed)
+    events = assistant.restyle(score, region, restyle, options=options) if restyle else assistant.fill(
+        score, region, options)
+    for event in events:
         if isinstance(event, CellDone):
             first = first if first is not None else time.perf_counter() - start
             tokens += 1 + 3 * len(event.notes)  # approximate: positions shared, FILL_END
@@ -53,6 +58,7 @@ def make_parser() -> argparse.ArgumentParser:
 @dataclass
 class ModelRuns:
     rows: list[tuple[int, float, float, float]]  # candidates, median s, median first-bar s, tokens/s
+    restyle: float  # median s of a guided restyle of the same bars, 4 candidates
     rss_mb: float
     parameters: float  # millions
 
@@ -71,8 +77,9 @@ def measure_runs(args: argparse.Namespace) -> ModelRuns:
         first = statistics.median(r[1] for r in results)
         rate = statistics.median(r[2] / r[0] for r in results)
         rows.append((n, total, first, rate))
+    restyle = statistics.median(one_request(assistant, score, region, 4, seed, "folk")[0] for seed in range(args.runs))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return ModelRuns(rows, rss, model.parameter_count() / 1e6)
+    return ModelRuns(rows, restyle, rss, model.parameter_count() / 1e6)
 
 
 def measure(args: argparse.Namespace) -> list[Measurement]:
@@ -85,6 +92,7 @@ def measure(args: argparse.Namespace) -> list[Measurement]:
         Measurement("fill, 4 candidates", four, "s", 1.0, note=note),
         Measurement("first bar ready, 4 candidates", four_first * 1000, "ms", 250.0),
         Measurement("first bar ready, 1 candidate", one_first * 1000, "ms"),
+        Measurement("restyle, 4 candidates", runs.restyle, "s", note="the same bars into folk, style guidance"),
         Measurement("decoding speed, 4 candidates", rate, "tokens/s", lower_is_better=False),
         Measurement("peak RSS", runs.rss_mb, "MB", 600.0, note=f"{runs.parameters:.1f}M parameters, {args.model.name}"),
     ]
@@ -96,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'candidates':>10} {'median s':>9} {'first bar ms':>13} {'tokens/s':>9}")
     for n, total, first, rate in runs.rows:
         print(f"{n:>10} {total:>9.2f} {first * 1000:>13.0f} {rate:>9.0f}")
+    print(f"restyle into folk, 4 candidates (style guidance): {runs.restyle:.2f} s median")
     print(f"peak RSS {runs.rss_mb:.0f} MB; goals: 4 candidates <= 1.0 s, first bar <= 250 ms, RSS <= 600 MB; "
           f"{runs.parameters:.1f}M parameters, {args.threads} threads")
     return 0
