@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from composer.chord_symbols import chords_per_beat
 from composer.region import Region
@@ -55,6 +55,13 @@ class Result:
 
     candidates: list[dict[int, list[Note]]]
     fingerprints: list[tuple]
+    bits: list[float] = field(default_factory=list)  # per candidate: bits per sampled token, lower = more likely
+
+    @property
+    def most_likely(self) -> int | None:
+        """The candidate the model finds most likely (measured: its onsets match the real bars' more
+        often than a random one's, models/checkpoints/default.eval.md), or None when unscored."""
+        return min(range(len(self.bits)), key=self.bits.__getitem__) if self.bits else None
 
 
 Event = CellDone | CandidateRestarted | Result
@@ -203,6 +210,7 @@ def _joined(parts: list[Region], one: Callable[[Region, set[tuple]], Iterator[Ev
             avoid: set[tuple]) -> Iterator[Event]:
     merged: list[dict[int, list[Note]]] = []
     prints: list[list[tuple]] = []
+    bits: list[list[float]] = []
     for part in parts:
         for event in one(part, avoid):
             if isinstance(event, Result):
@@ -210,14 +218,17 @@ def _joined(parts: list[Region], one: Callable[[Region, set[tuple]], Iterator[Ev
                     if i == len(merged):
                         merged.append({})
                         prints.append([])
+                        bits.append([])
                     for track_id, notes in candidate.items():
                         merged[i].setdefault(track_id, []).extend(notes)
                     prints[i].append(fingerprint)
+                    bits[i].extend(event.bits[i:i + 1])
             elif isinstance(event, CandidateRestarted):
                 yield replace(event, bars=(part.start_bar, part.end_bar))
             else:
                 yield event
-    yield Result(merged, [("chunks", *p) for p in prints])
+    yield Result(merged, [("chunks", *p) for p in prints],
+                 [sum(b) / len(b) for b in bits] if all(bits) else [])
 
 
 def _expanded(avoid: set[tuple]) -> set[tuple]:
@@ -283,7 +294,7 @@ def _result(candidates: list[Candidate]) -> Result:
         for (track_id, _bar), notes in sorted(candidate.cells.items()):
             by_track.setdefault(track_id, []).extend(notes)
         out.append(by_track)
-    return Result(out, [c.fingerprint() for c in candidates])
+    return Result(out, [c.fingerprint() for c in candidates], [c.bits_per_token for c in candidates])
 
 
 def _blended(events: Iterator[Event], score: Score, originals: dict[tuple[int, int], tuple[Note, ...]],
@@ -303,7 +314,7 @@ def _blended(events: Iterator[Event], score: Score, originals: dict[tuple[int, i
                 for (track_id, _bar), notes in sorted(written.get(i, {}).items()):
                     by_track.setdefault(track_id, []).extend(notes)
                 candidates.append(by_track)
-            yield Result(candidates, event.fingerprints)
+            yield Result(candidates, event.fingerprints, event.bits)
         else:
             yield event
 

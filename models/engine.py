@@ -19,6 +19,7 @@ is amplified, which restyle needs when the music around the region is in another
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -58,6 +59,13 @@ class CandidateRestarted:
 @dataclass
 class Candidate:
     cells: dict[tuple[int, int], list[Note]] = field(default_factory=dict)
+    log_prob: float = 0.0  # natural log-probability of the sampled tokens (forced ones excluded)
+    sampled: int = 0  # how many tokens were sampled
+
+    @property
+    def bits_per_token(self) -> float:
+        """How surprising the model found its own candidate: lower is more likely (the "best fit")."""
+        return -self.log_prob / math.log(2) / self.sampled if self.sampled else 0.0
 
     def fingerprint(self) -> tuple:
         return tuple(sorted((cell, tuple(sorted(n[:4] for n in notes))) for cell, notes in self.cells.items()))
@@ -244,7 +252,12 @@ class Engine:
             elif row.forced:
                 out.append(row.forced[0])
             else:
-                out.append(sample(row_logits, row.allowed(size), sampling, generator))
+                allowed = row.allowed(size)
+                token = sample(row_logits, allowed, sampling, generator)
+                row.candidate.log_prob += float(torch.log_softmax(row_logits.masked_fill(~allowed, float("-inf")),
+                                                                  dim=-1)[token])
+                row.candidate.sampled += 1
+                out.append(token)
         return out
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QRectF, QSettings, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from composer.chord_symbols import outside_harmony
@@ -152,6 +152,19 @@ def test_clicking_a_candidate_shows_it(qtbot: QtBot, window: MainWindow) -> None
     assert [n for n, _s in window.ghosts.notes(track)] == sorted(p.candidates.notes(2)[track])
     window.actions["ai_next"].trigger()
     assert p.candidates.shown == 0 and p.candidate_list.currentRow() == 0
+
+
+def test_the_models_best_fit_is_starred_when_the_request_finishes(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    generate(qtbot, window)
+    c = p.candidates
+    assert len(c.bits) == c.count >= 2 and all(b > 0 for b in c.bits)
+    best = min(range(c.count), key=c.bits.__getitem__)
+    names = [p.findChild(QLabel, f"candidate_name_{i}") for i in range(c.count)]
+    assert [("★" in n.text()) for n in names] == [i == best for i in range(c.count)]
+    assert "best fit" in names[best].toolTip() and f"{c.bits[best]:.2f} bits" in names[best].toolTip()
+    assert all("best fit" not in n.toolTip() and "bits per token" in n.toolTip() for i, n in enumerate(names)
+               if i != best)
 
 
 def test_cancel_stops_and_applies_nothing(qtbot: QtBot, window: MainWindow) -> None:

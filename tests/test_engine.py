@@ -3,6 +3,7 @@ candidates stream bar by bar, seeds reproduce, regenerate never repeats, cancel 
 
 from __future__ import annotations
 
+import math
 import threading
 
 import pytest
@@ -118,3 +119,35 @@ def test_style_guidance_samples_from_the_amplified_difference(engine: Engine) ->
     plain = list(engine.generate(replace(window, style=None), 2, Sampling(seed=4, guidance=5.0)))[-1]
     same = list(engine.generate(replace(window, style=None), 2, Sampling(seed=4)))[-1]
     assert [c.fingerprint() for c in plain] == [c.fingerprint() for c in same]
+
+
+def test_candidates_carry_their_likelihood_for_ranking(engine: Engine) -> None:
+    """Each candidate's log-probability sums its sampled tokens (notes and FILL_END) under the grammar-masked
+    distribution: never below the unmasked teacher-forced sum, never above zero."""
+    from dataclasses import replace
+
+    from composer.tokens import encode_training
+
+    window = _window()
+    _, candidates = _run(engine, window, 3, sampling=Sampling(1.0, 1.0, 11))
+    for candidate in candidates:
+        track_id = min(window.fill)[0]
+        track = window.score.track(track_id)
+        lo, hi = window.bar_ticks(2)[0], window.bar_ticks(3)[1]
+        written = [n for notes in candidate.cells.values() for n in notes]
+        score = window.score.with_track(track.with_notes([n for n in track.notes if not lo <= n.start < hi] + written))
+        tokens = encode_training(replace(window, score=score))
+        ids = VOCAB.encode(tokens)
+        with torch.no_grad():
+            log_probs = torch.log_softmax(engine.model(torch.tensor([ids[:-1]]))[0].float(), dim=-1)
+        inside, positions = False, []
+        for i, token in enumerate(tokens):
+            if token == "FILL_START":
+                inside = True
+            elif inside:
+                positions.append(i)
+                inside = token != "FILL_END"
+        unmasked = sum(float(log_probs[i - 1, ids[i]]) for i in positions)
+        assert candidate.sampled == len(positions)
+        assert unmasked - 1e-3 <= candidate.log_prob <= 0
+        assert candidate.bits_per_token == pytest.approx(-candidate.log_prob / math.log(2) / len(positions))

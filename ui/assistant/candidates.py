@@ -36,6 +36,7 @@ class CandidateSet:
         self._cells: list[dict[tuple[int, int], list[Note]]] = [{} for _ in range(count)]
         self._final: list[dict[int, list[Note]]] | None = None
         self.fingerprints: list[tuple] = []
+        self.bits: list[float] = []
         self.restarts = 0
         self.shown: int | None = None
         self.chosen = False  # the user picked the shown candidate (the panel then stops moving it to A)
@@ -55,14 +56,24 @@ class CandidateSet:
             del cells[cell]
         self.restarts += 1
 
-    def finish(self, candidates: Sequence[Mapping[int, Sequence[Note]]], fingerprints: Sequence[tuple]) -> None:
-        """The final result: exactly the engine's candidates (it may return fewer than asked)."""
+    def finish(self, candidates: Sequence[Mapping[int, Sequence[Note]]], fingerprints: Sequence[tuple],
+               bits: Sequence[float] = ()) -> None:
+        """The final result: exactly the engine's candidates (it may return fewer than asked), with how
+        surprising the model found each (bits per token; lower is more likely)."""
         self._final = [{t: sorted(self._clipped(candidate.get(t, ()))) for t in self.region.track_ids}
                        for candidate in candidates]
         del self._cells[len(candidates):]
         self.fingerprints = list(fingerprints)
+        self.bits = list(bits)
         if self.shown is not None and self.shown >= len(candidates):
             self.shown = 0 if candidates else None
+
+    @property
+    def most_likely(self) -> int | None:
+        """The candidate the model found most likely (its "best fit"), once the result is in."""
+        if self._final is None or len(self.bits) != len(self._final) or len(self.bits) < 2:
+            return None
+        return min(range(len(self.bits)), key=self.bits.__getitem__)
 
     def _clipped(self, notes: Sequence[Note]) -> list[Note]:
         """Notes cut to end by the region's end, as Region.put writes them: the ghosts show what Accept writes."""

@@ -78,7 +78,8 @@ class CandidateRow(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 1, 4, 1)
         self.name = QLabel(f"<b>{letter(index)}</b>", self)
-        self.name.setFixedWidth(18)
+        self.name.setObjectName(f"candidate_name_{index}")
+        self.name.setFixedWidth(30)
         self.status = QLabel("waiting", self)
         self.status.setObjectName(f"candidate_status_{index}")
         self.audition = QToolButton(self)
@@ -95,8 +96,13 @@ class CandidateRow(QWidget):
         layout.addWidget(self.audition)
         layout.addWidget(self.accept)
 
-    def show_state(self, written: int, total: int, notes: int, complete: bool) -> None:
+    def show_state(self, written: int, total: int, notes: int, complete: bool, bits: float | None = None,
+                   best: bool = False) -> None:
         self.status.setText(f"{notes} notes" if complete else f"{written}/{total} bars…")
+        self.name.setText(f"<b>{letter(self.index)}</b>" + (" ★" if best else ""))
+        self.name.setToolTip("" if bits is None else
+                             ("The model's best fit: the candidate it finds most likely. " if best else "")
+                             + f"{bits:.2f} bits per token (lower: the model finds it more likely)")
         self.accept.setEnabled(complete)
         self.audition.setEnabled(complete)
 
@@ -705,7 +711,7 @@ class AssistantPanel(QWidget):
             return
         c = self.candidates
         assert c is not None
-        c.finish(result.candidates, result.fingerprints)  # type: ignore[attr-defined]
+        c.finish(result.candidates, result.fingerprints, result.bits)  # type: ignore[attr-defined]
         if len(self._rows) != c.count:
             self._rebuild_rows()
         if c.shown is None and c.count:
@@ -840,8 +846,10 @@ class AssistantPanel(QWidget):
             return
         notes = sum(len(ns) for ns in c.notes(index).values())
         row = self._rows[index]
-        row.show_state(len(c.written_bars(index)), c.region.bar_count, notes, c.is_complete(index) and c.finished
-                       and not c.stale)
+        complete = c.is_complete(index) and c.finished and not c.stale
+        bits = c.bits[index] if complete and index < len(c.bits) else None
+        row.show_state(len(c.written_bars(index)), c.region.bar_count, notes, complete, bits,
+                       complete and c.most_likely == index)
 
     def _refresh_progress(self) -> None:
         c = self.candidates
