@@ -192,6 +192,11 @@ def test_a_mixed_choice_previews_the_mix_as_ghosts_until_a_candidate_is_picked(q
     assert c.shown == 1
     assert not rig.tools.previewing_mix and not rig.tools.mix_note.isVisible()
     assert sorted(rig.ghosts.notes(t)) == sorted((n, k.value) for n, k in diff_notes(c.original[t], c.notes(1)[t], PPQ))
+    click_cell(qtbot, rig.tools, 3, 1)  # a mix again, then a click on B, the row already shown, ends it too
+    click_cell(qtbot, rig.tools, 3, 2)
+    assert rig.tools.previewing_mix
+    qtbot.mouseClick(listing.viewport(), Qt.MouseButton.LeftButton, pos=where)
+    assert c.shown == 1 and not rig.tools.previewing_mix and not rig.tools.mix_note.isVisible()
 
 
 def test_streamed_cells_are_redrawn_together_after_a_short_wait(qtbot: QtBot, rig: Rig) -> None:

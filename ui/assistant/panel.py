@@ -315,6 +315,7 @@ class AssistantPanel(QWidget):
         self.candidate_list.setObjectName("candidate_list")
         self.candidate_list.setMinimumHeight(60)
         self.candidate_list.currentRowChanged.connect(self._row_chosen)
+        self.candidate_list.itemClicked.connect(self._row_clicked)
         row = QHBoxLayout()
         self.reject_button = QPushButton("Reject all", box)
         self.reject_button.setObjectName("reject_all")
@@ -620,6 +621,14 @@ class AssistantPanel(QWidget):
         if self._auditioning is not None and index is not None and index != self._auditioning:
             self.audition(index)  # switch what is heard with what is seen
         self._refresh_ghosts()
+
+    def _row_clicked(self, item: QListWidgetItem) -> None:
+        """A click on the row already shown changes no row, but still means "this one": it ends a
+        preview of a mix (the candidate tools listen to ``shown_changed``)."""
+        c = self.candidates
+        index = self.candidate_list.row(item)
+        if c is not None and index == c.shown:
+            self.shown_changed.emit(index)
 
     def step_candidate(self, step: int) -> None:
         c = self.candidates
