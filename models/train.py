@@ -6,7 +6,8 @@
 Every ``--save-every`` steps the run folder gets the model (safetensors + JSON), the
 optimizer state (safetensors) and the trainer state (JSON); ``--resume`` (the
 default when the folder has them) continues from there, so a long run can be spread
-over several sittings. Losses go to ``log.csv`` beside them; validation reports the
+over several sittings. Losses go to ``log.csv`` beside them and are drawn to
+``loss.svg`` at every save (``python -m models.loss_curve RUN``); validation reports the
 loss on the filled bars' tokens in bits per token.
 """
 
@@ -30,7 +31,7 @@ from torch import distributed as dist
 from torch.nn import functional as F
 
 from composer.tokens import Vocabulary
-from models import checkpoint, corpus
+from models import checkpoint, corpus, loss_curve
 from models.training_data import SamplerConfig, WindowSampler
 from models.transformer import ModelConfig, MusicTransformer
 
@@ -124,6 +125,10 @@ class Run:
         save_file(flat, str(self.folder / "optimizer.safetensors.tmp"))
         os.replace(self.folder / "optimizer.safetensors.tmp", self.folder / "optimizer.safetensors")
         (self.folder / "trainer.json").write_text(json.dumps({"step": step, **extra}, indent=2))
+        try:
+            loss_curve.write(self.folder)
+        except (OSError, ValueError) as error:  # a chart never stops a run
+            print(f"warning: loss curve not drawn: {error}", file=sys.stderr)
 
     def restore(self, optimizer: torch.optim.Optimizer) -> int:
         flat = load_file(str(self.folder / "optimizer.safetensors"))

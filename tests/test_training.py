@@ -87,6 +87,7 @@ def test_training_run_saves_and_resumes(tmp_path: Path) -> None:
     assert info.extra["step"] == 6
     log = (tmp_path / "run" / "log.csv").read_text().splitlines()
     assert log[0].startswith("step,loss") and len(log) == 7  # header and six steps, none repeated
+    assert (tmp_path / "run" / "loss.svg").read_text().count('class="valid"') == 2  # drawn at each save
 
 
 def test_corpus_build_order_interleaves_styles() -> None:
