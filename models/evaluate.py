@@ -249,7 +249,9 @@ def restyle_metrics(window: Window, cells: dict[tuple[int, int], list[Note]], cl
 
 
 def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: dict[str, Engine],
-                      classifier: StyleClassifier, styles: tuple[str, ...], sampling: Sampling) -> dict[str, object]:
+                      classifier: StyleClassifier, styles: tuple[str, ...], sampling: Sampling,
+                      by_target: dict[str, list[float]] | None = None) -> dict[str, object]:
+    """One row of the restyle table; each task's hit is also filed under its target in ``by_target``."""
     metrics: dict[str, list[float]] = defaultdict(list)
     for i, window in enumerate(windows):
         task = restyle_task(window, styles, i)
@@ -262,6 +264,8 @@ def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: d
         metrics["in_key"].append(note_metrics(window, cells)["in_key"])
         for k, v in restyle_metrics(window, cells, classifier, task.style or "").items():
             metrics[k].append(v)
+        if by_target is not None:
+            by_target.setdefault(task.style or "", []).append(metrics["as_target"][-1])
     return {"style": style, "system": system} | {k: float(statistics.mean(v)) for k, v in metrics.items()}
 
 
@@ -297,13 +301,21 @@ def main(argv: list[str] | None = None) -> int:
     table = _table(rows, COLUMNS)
     if args.classifier:
         classifier = load_classifier(args.classifier)
-        restyle_rows = [_evaluate_restyle(style, system, windows, engines, classifier, vocab.styles, sampling)
+        by_target: dict[str, dict[str, list[float]]] = defaultdict(dict)
+        restyle_rows = [_evaluate_restyle(style, system, windows, engines, classifier, vocab.styles, sampling,
+                                          by_target[system])
                         for style, windows in tasks.items()
                         for system in ("model", "n-gram", "copy bar", "(source bars)")]
+        target_rows = [{"target": target, "tasks": len(hits)} | {
+                           system: statistics.mean(by_target[system].get(target, [0.0]))
+                           for system in ("model", "n-gram", "copy bar", "(source bars)")}
+                       for target, hits in sorted(by_target["model"].items())]
         table += ("\n\nRestyle (source style in the first column; targets rotate through the other styles; "
                   f"keep harmony; {RESTYLE_CONTEXT_BARS} bar of context each side, style guidance "
                   f"{RESTYLE_GUIDANCE:g} for the model, as the assistant's restyle does):\n\n"
-                  + _table(restyle_rows, RESTYLE_COLUMNS))
+                  + _table(restyle_rows, RESTYLE_COLUMNS)
+                  + "\n\nRestyle by target style (share of tasks heard as the target):\n\n"
+                  + _table(target_rows, ("target", "tasks", "model", "n-gram", "copy bar", "(source bars)")))
     header = (f"Evaluation of `{args.model}` (step {info.extra.get('step')}, {model.parameter_count() / 1e6:.1f}M "
               f"parameters) on the test split: {args.tasks} two-bar infill tasks per style, seed {args.seed}, "
               f"sampling temperature {args.temperature}, top-p {args.top_p}.\n"
