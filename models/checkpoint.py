@@ -43,9 +43,13 @@ def paths(stem: str | os.PathLike[str]) -> tuple[Path, Path]:
 
 
 def write_weights(state: dict[str, torch.Tensor], path: Path) -> None:
-    """Weights to a safetensors file through a temporary one, so a crash never leaves half a file."""
+    """Weights to a safetensors file through a temporary one, so a crash never leaves half a file.
+    safetensors writes it private (0600); a model is shared like any document (0644 less the umask)."""
     tmp = path.with_suffix(".safetensors.tmp")
     save_file(state, str(tmp))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o644 & ~umask)
     os.replace(tmp, path)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,6 @@ def test_export_ships_fp16_with_the_run_metadata(tmp_path: Path) -> None:
     assert info.extra["data"] == {"train_pieces": 3}
     ids = torch.randint(0, len(vocab), (1, 10))
     assert torch.allclose(loaded(ids), model(ids), atol=1e-2)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "shipped.safetensors").stat().st_mode & 0o777 == 0o644 & ~umask  # not private (0600)
