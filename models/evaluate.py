@@ -280,13 +280,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--temperature", type=float, default=SAMPLING.temperature)
     parser.add_argument("--top-p", type=float, default=SAMPLING.top_p)
     parser.add_argument("--classifier", type=Path, help="style classifier checkpoint: also evaluate restyle")
+    parser.add_argument("--split", choices=("test", "all"), default="test",
+                        help="pieces to evaluate on: the held-out test split, or all of the given sources "
+                             "(music the model never saw, e.g. --midi-folder NEW_SONGS:pop)")
+    parser.add_argument("--ngram-cache", type=Path,
+                        help="fit the n-gram baseline on the training split of this cache (all its sources) "
+                             "instead of the evaluated sources'; needed with --split all")
     args = parser.parse_args(argv)
+    if args.split == "all" and args.ngram_cache is None:
+        parser.error("--split all evaluates on every piece of the sources: give --ngram-cache (the training "
+                     "corpus) so the n-gram baseline does not learn the evaluated songs")
     sampling = Sampling(args.temperature, args.top_p, 0)
     started = time.monotonic()
     model, vocab, info = checkpoint.load(args.model)
     sources = corpus.sources_from_args(args) or None
-    test = list(corpus.load(args.cache, sources, "test"))
-    train = list(corpus.load(args.cache, sources, "train"))
+    test = list(corpus.load(args.cache, sources, None if args.split == "all" else "test"))
+    train = list(corpus.load(args.ngram_cache, None, "train") if args.ngram_cache else
+                 corpus.load(args.cache, sources, "train"))
+    if not test:
+        raise SystemExit(f"no pieces to evaluate in {args.cache} (split {args.split}): build it with "
+                         "python -m models.corpus and the same sources")
     sampler = WindowSampler(train, vocab, SamplerConfig(max_len=model.config.max_len))
     rng = random.Random(args.seed)
     ngram = NGramModel(len(vocab)).fit(sampler.sample(rng) for _ in range(args.ngram_examples))
@@ -317,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
                   + "\n\nRestyle by target style (share of tasks heard as the target):\n\n"
                   + _table(target_rows, ("target", "tasks", "model", "n-gram", "copy bar", "(source bars)")))
     header = (f"Evaluation of `{args.model}` (step {info.extra.get('step')}, {model.parameter_count() / 1e6:.1f}M "
-              f"parameters) on the test split: {args.tasks} two-bar infill tasks per style, seed {args.seed}, "
+              f"parameters) on {'the test split' if args.split == 'test' else 'every piece of ' + str(args.cache)}: "
+              f"{args.tasks} two-bar infill tasks per style, seed {args.seed}, "
               f"sampling temperature {args.temperature}, top-p {args.top_p}.\n"
               f"Command: `python -m models.evaluate {' '.join(argv or sys.argv[1:])}`\n")
     print(header)

@@ -89,3 +89,35 @@ def test_fills_are_evaluated_with_the_assistants_auto_density() -> None:
     assert controls[(track_id, 11)].density == density_bin(len(track.starting_in(*window.bar_ticks(10))))
     assert controls[(track_id, 12)].density == density_bin(len(track.starting_in(*window.bar_ticks(13))))
     assert all(c.chords is None and c.onsets is None for c in controls.values())
+
+
+def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """Songs the model never saw: --split all evaluates all of them; the n-gram learns from another corpus."""
+    import pytest
+    import torch
+
+    from models import checkpoint, corpus
+    from models.evaluate import main
+    from models.transformer import ModelConfig, MusicTransformer
+
+    torch.manual_seed(3)
+    vocab = Vocabulary()
+    stem = tmp_path / "tiny"
+    checkpoint.save(MusicTransformer(ModelConfig(len(vocab), n_layer=1, n_head=2, d_model=32, max_len=1024)), vocab,
+                    stem)
+    new, training = tmp_path / "new", tmp_path / "training"
+    data = Path(__file__).parent / "data"
+    assert corpus.main(["--midi-folder", f"{data / 'pop909'}:pop", "--cache", str(new), "--workers", "1"]) == 0
+    assert corpus.main(["--midi-folder", f"{data / 'music21'}:chorale", "--cache", str(training),
+                        "--workers", "1"]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit):  # the baseline would learn the evaluated songs
+        main(["--cache", str(new), "--model", str(stem), "--split", "all"])
+    report = tmp_path / "report.md"
+    assert main(["--cache", str(new), "--model", str(stem), "--split", "all", "--ngram-cache", str(training),
+                 "--tasks", "2", "--ngram-examples", "20", "--report", str(report)]) == 0
+    text = report.read_text()
+    assert f"every piece of {new}" in text
+    styles = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ") and "---" not in line}
+    assert styles == {"style", "pop"}
+    assert "| pop | model |" in text and "| pop | copy bar |" in text
