@@ -15,6 +15,10 @@ dropped at random, so it also knows the music without a style. With ``guidance``
 each row is decoded twice, with the style and with ``STYLE_NONE``, and samples from
 ``uncond + w * (cond - uncond)`` of the log-probabilities: the difference the style makes
 is amplified, which restyle needs when the music around the region is in another style.
+
+Each candidate also carries the log-probability of its sampled tokens under the
+grammar-masked distribution it was drawn from (before temperature and top-p), so callers
+can tell which of several candidates the model finds most likely (the panel's "best fit").
 """
 
 from __future__ import annotations
