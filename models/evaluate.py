@@ -305,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     ngram = NGramModel(len(vocab)).fit(sampler.sample(rng) for _ in range(args.ngram_examples))
     engines = {"model": Engine(model, vocab), "n-gram": Engine(ngram, vocab)}  # type: ignore[arg-type]
     tasks = make_tasks(test, args.tasks, args.seed, model.config.max_len)
+    for style in [s for s in tasks if s not in vocab.styles]:  # e.g. a folder of your own, new to this model
+        print(f"note: the model has no style {style!r}; its tasks are written with no style given", file=sys.stderr)
+        tasks[style] = [replace(w, style=None) for w in tasks[style]]
     rows = []
     for style, windows in tasks.items():
         for system in ("model", BEST, BARE, "n-gram", "copy bar"):

@@ -107,7 +107,8 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
                     stem)
     new, training = tmp_path / "new", tmp_path / "training"
     data = Path(__file__).parent / "data"
-    assert corpus.main(["--midi-folder", f"{data / 'pop909'}:pop", "--cache", str(new), "--workers", "1"]) == 0
+    assert corpus.main(["--midi-folder", f"{data / 'pop909'}:pop", "--midi-folder", f"{data / 'music21'}:mine",
+                        "--cache", str(new), "--workers", "1"]) == 0
     assert corpus.main(["--midi-folder", f"{data / 'music21'}:chorale", "--cache", str(training),
                         "--workers", "1"]) == 0
     capsys.readouterr()
@@ -119,5 +120,6 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
     text = report.read_text()
     assert f"every piece of {new}" in text
     styles = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ") and "---" not in line}
-    assert styles == {"style", "pop"}
-    assert "| pop | model |" in text and "| pop | copy bar |" in text
+    assert styles == {"style", "pop", "mine"}  # a style the model does not know is written with none given
+    assert "| pop | model |" in text and "| pop | copy bar |" in text and "| mine | model |" in text
+    assert "no style 'mine'" in capsys.readouterr().err
