@@ -325,7 +325,9 @@ def blend_bar(original: Sequence[Note], written: Sequence[Note], score: Score, b
     """One bar: the original's notes on some beats, the written notes on the others.
 
     Beats are taken in a random order and kept while the kept notes stay nearest (1 - amount) of
-    the original's, so "amount" is what the user reads it as: the share of notes rewritten. A
+    the original's, so "amount" is what the user reads it as: the share of notes rewritten. Notes
+    the model wrote again exactly as they were count as kept already (a well-trained model often
+    does: without this, Vary at 40 % kept 70-74 % of the original in the demo). A
     written note that would sound into a kept beat is shortened to end where that beat starts.
     """
     sigs = score.time_signatures
@@ -337,15 +339,19 @@ def blend_bar(original: Sequence[Note], written: Sequence[Note], score: Score, b
         return min(max((note.start - start) // beat, 0), beats - 1)
 
     per_beat = [0] * beats
+    reproduced = [0] * beats  # original notes the model wrote again itself (same onset and pitch)
+    written_keys = {(n.start, n.pitch) for n in written}
     for note in original:
         per_beat[beat_of(note)] += 1
-    target, kept, chosen = (1.0 - amount) * len(original), 0, set()
+        reproduced[beat_of(note)] += (note.start, note.pitch) in written_keys
+    target, kept, chosen = (1.0 - amount) * len(original), sum(reproduced), set()
     order = list(range(beats))
     rng.shuffle(order)
     for b in order:
-        if per_beat[b] and abs(kept + per_beat[b] - target) < abs(kept - target):
+        gain = per_beat[b] - reproduced[b]  # keeping beat b adds the originals the model did not rewrite
+        if per_beat[b] and abs(kept + gain - target) < abs(kept - target):
             chosen.add(b)
-            kept += per_beat[b]
+            kept += gain
     out = [n for n in original if beat_of(n) in chosen]
     kept_starts = sorted(start + b * beat for b in chosen)
     for note in written:

@@ -207,3 +207,19 @@ def test_fill_takes_an_auto_density_from_the_nearest_bar_of_the_track(assistant:
     assert all(c.density is None for c in seen[-1].controls.values())
     list(assistant.continue_(score, [melody.id], 2))  # continue: the last bar's
     assert {c.density for c in seen[-1].controls.values()} == {density_bin(4)}
+
+
+def test_vary_counts_the_notes_the_model_wrote_again_as_kept() -> None:
+    """Half the notes asked back: when the model's bar already repeats one beat of the original, only
+    one more beat of the original is kept, not two."""
+    import random
+
+    from composer.candidate_diff import kept_share
+    from models.assistant import blend_bar
+
+    score = _score()
+    original = [Note.create(60 + b, b * PPQ + h * PPQ // 2, PPQ // 2) for b in range(4) for h in range(2)]
+    written = [*original[:2], *(Note.create(72, b * PPQ, PPQ) for b in range(1, 4))]  # beat 0 written again
+    for seed in range(10):
+        blended = blend_bar(original, written, score, 0, 0.5, random.Random(seed))
+        assert kept_share(original, blended, PPQ) == 0.5
