@@ -58,12 +58,6 @@ class Result:
     fingerprints: list[tuple]
     bits: list[float] = field(default_factory=list)  # per candidate: bits per sampled token, lower = more likely
 
-    @property
-    def most_likely(self) -> int | None:
-        """The candidate the model finds most likely (measured: its onsets match the real bars' more
-        often than a random one's, models/checkpoints/default.eval.md), or None when unscored."""
-        return min(range(len(self.bits)), key=self.bits.__getitem__) if self.bits else None
-
 
 Event = CellDone | CandidateRestarted | Result
 
@@ -223,13 +217,12 @@ def _joined(parts: list[Region], one: Callable[[Region, set[tuple]], Iterator[Ev
                     for track_id, notes in candidate.items():
                         merged[i].setdefault(track_id, []).extend(notes)
                     prints[i].append(fingerprint)
-                    bits[i].extend(event.bits[i:i + 1])
+                    bits[i].append(event.bits[i])
             elif isinstance(event, CandidateRestarted):
                 yield replace(event, bars=(part.start_bar, part.end_bar))
             else:
                 yield event
-    yield Result(merged, [("chunks", *p) for p in prints],
-                 [sum(b) / len(b) for b in bits] if all(bits) else [])
+    yield Result(merged, [("chunks", *p) for p in prints], [sum(b) / len(b) for b in bits])
 
 
 def _expanded(avoid: set[tuple]) -> set[tuple]:

@@ -256,10 +256,9 @@ class Engine:
             elif row.forced:
                 out.append(row.forced[0])
             else:
-                allowed = row.allowed(size)
-                token = sample(row_logits, allowed, sampling, generator)
-                row.candidate.log_prob += float(torch.log_softmax(row_logits.masked_fill(~allowed, float("-inf")),
-                                                                  dim=-1)[token])
+                masked = row_logits.masked_fill(~row.allowed(size), float("-inf"))
+                token = sample(masked, sampling, generator)
+                row.candidate.log_prob += float(torch.log_softmax(masked, dim=-1)[token])
                 row.candidate.sampled += 1
                 out.append(token)
         return out
@@ -274,9 +273,8 @@ def _guided(logits: torch.Tensor, k: int, scale: float) -> torch.Tensor:
     return uncond + scale * (cond - uncond)
 
 
-def sample(logits: torch.Tensor, allowed: torch.Tensor, sampling: Sampling, generator: torch.Generator) -> int:
-    """Temperature and nucleus sampling among the allowed tokens only."""
-    logits = logits.masked_fill(~allowed, float("-inf"))
+def sample(logits: torch.Tensor, sampling: Sampling, generator: torch.Generator) -> int:
+    """Temperature and nucleus sampling; tokens the grammar forbids come in masked to -inf."""
     if sampling.temperature <= 0:
         return int(torch.argmax(logits))
     probs = torch.softmax(logits / sampling.temperature, dim=-1)

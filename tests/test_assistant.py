@@ -104,7 +104,7 @@ def test_regenerate_avoids_earlier_candidates(assistant: Assistant) -> None:
     first = _result(list(assistant.fill(score, region, Options(n=2, seed=1))))
     second = _result(list(assistant.fill(score, region, Options(n=2, seed=1), avoid=set(first.fingerprints))))
     assert not set(first.fingerprints) & set(second.fingerprints)
-    assert len(first.bits) == 2 and first.most_likely in (0, 1) and Result([], []).most_likely is None
+    assert len(first.bits) == 2 and all(b > 0 for b in first.bits)
 
 
 def test_typed_chords_are_what_restyle_and_fill_keep(assistant: Assistant) -> None:
@@ -139,7 +139,6 @@ def test_long_restyle_goes_window_by_window_and_never_repeats(assistant: Assista
     assert cells == {(c, b) for c in range(2) for b in range(6)}
     assert all(fp[0] == "chunks" and len(fp) == 3 for fp in result.fingerprints)
     assert len(result.bits) == 2 and all(b > 0 for b in result.bits)  # the windows' mean, per candidate
-    assert result.most_likely == min((0, 1), key=lambda i: result.bits[i])
     again = _result(list(assistant.restyle(score, region, "folk", ("rhythm",), Options(n=2, seed=3),
                                            avoid=set(result.fingerprints))))
     assert not set(again.fingerprints) & set(result.fingerprints)
