@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -249,10 +250,9 @@ def test_options_round_trip_through_a_take() -> None:
     assert RequestOptions.from_pairs(RequestOptions().as_pairs()) == RequestOptions()
 
 
-def test_keep_harmony_follows_the_chord_lane_and_user_controls_win(monkeypatch: pytest.MonkeyPatch) -> None:
-    from composer.annotations import ChordMark
-    from composer.chord_symbols import parse_chord
-    from composer.tokens import Window
+def _capturing_worker(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[Any], list[Any]]:
+    """A worker whose assistant runs a tiny real model, with the engine replaced by one that records the
+    windows and sampling it is asked for (and writes nothing)."""
     from models.assistant import Assistant
     from models.engine import Engine
     from ui.assistant.service import _Worker
@@ -260,15 +260,24 @@ def test_keep_harmony_follows_the_chord_lane_and_user_controls_win(monkeypatch: 
     vocab = Vocabulary()
     assistant = Assistant(Engine(MusicTransformer(ModelConfig(len(vocab), n_layer=1, n_head=1, d_model=16,
                                                               max_len=1024)), vocab))
-    seen: list[Window] = []
+    windows: list[Any] = []
+    samplings: list[Any] = []
 
-    def capture(window: Window, *args: object, **kw: object):  # noqa: ANN202
-        seen.append(window)
+    def capture(window: object, n: int, sampling: object, *args: object, **kw: object):  # noqa: ANN202
+        windows.append(window)
+        samplings.append(sampling)
         yield []
 
     monkeypatch.setattr(assistant.engine, "generate", capture)
     worker = _Worker(lambda *args: None, "cpu", 1)
     worker.assistant = assistant
+    return worker, windows, samplings
+
+
+def test_keep_harmony_follows_the_chord_lane_and_user_controls_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    from composer.annotations import ChordMark
+    from composer.chord_symbols import parse_chord
+    worker, seen, _ = _capturing_worker(monkeypatch)
     score = song()
     score = Score(tracks=score.tracks, chords=(ChordMark(4 * PPQ, "Am"), ChordMark(6 * PPQ, "F")))
     track = score.tracks[0].id
@@ -287,22 +296,9 @@ def test_keep_harmony_follows_the_chord_lane_and_user_controls_win(monkeypatch: 
 
 def test_style_strength_reaches_the_engine_and_auto_means_the_operations_default(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from models.assistant import RESTYLE_GUIDANCE, Assistant
-    from models.engine import Engine, Sampling
-    from ui.assistant.service import _Worker
+    from models.assistant import RESTYLE_GUIDANCE
 
-    vocab = Vocabulary()
-    assistant = Assistant(Engine(MusicTransformer(ModelConfig(len(vocab), n_layer=1, n_head=1, d_model=16,
-                                                              max_len=1024)), vocab))
-    seen: list[Sampling] = []
-
-    def capture(window: object, n: int, sampling: Sampling, *args: object, **kw: object):  # noqa: ANN202
-        seen.append(sampling)
-        yield []
-
-    monkeypatch.setattr(assistant.engine, "generate", capture)
-    worker = _Worker(lambda *args: None, "cpu", 1)
-    worker.assistant = assistant
+    worker, _, seen = _capturing_worker(monkeypatch)
     score = song()
     region = Region((score.tracks[0].id,), 1, 2)
     for operation in ("restyle", "fill"):
