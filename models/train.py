@@ -26,7 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import distributed as dist
 from torch.nn import functional as F
 
@@ -122,8 +122,7 @@ class Run:
             for name, value in state.items():
                 flat[f"{index}.{name}"] = value.detach().cpu().contiguous() if torch.is_tensor(value) else \
                     torch.tensor(value)
-        save_file(flat, str(self.folder / "optimizer.safetensors.tmp"))
-        os.replace(self.folder / "optimizer.safetensors.tmp", self.folder / "optimizer.safetensors")
+        checkpoint.write_weights(flat, self.folder / "optimizer.safetensors")
         (self.folder / "trainer.json").write_text(json.dumps({"step": step, **extra}, indent=2))
         try:
             loss_curve.write(self.folder)
