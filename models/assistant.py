@@ -22,6 +22,7 @@ from composer.chord_symbols import chords_per_beat
 from composer.region import Region
 from composer.score import Note, Score
 from composer.tokens import BarControls, Window, density_bin, encode_context, measure_controls
+from models.defaults import DEFAULT_TEMPERATURE
 from models.engine import Candidate, CandidateRestarted, CellDone, Engine, Sampling
 
 CONTEXT_BARS = 8
@@ -44,7 +45,7 @@ class Options:
 
     n: int = 4
     seed: int = 0
-    temperature: float = 1.0
+    temperature: float = DEFAULT_TEMPERATURE
     top_p: float = 0.95
     style: str | None = None
     guidance: float | None = None  # how hard to follow the style; None: the operation's default

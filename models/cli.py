@@ -24,6 +24,7 @@ from composer.region import Region
 from composer.score import Score
 from composer.score_files import load_file, save_file
 from composer.tokens import BarControls
+from models.defaults import DEFAULT_TEMPERATURE
 
 DEFAULT_MODEL = Path(__file__).parent / "checkpoints" / "default"
 
@@ -55,7 +56,8 @@ def _command(
     p.add_argument("--bars", required=True, help=bars_help)
     p.add_argument("-n", "--candidates", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE,
+                   help=f"sampling temperature (default {DEFAULT_TEMPERATURE}; lower: safer, higher: more surprising)")
     p.add_argument("--style", help="target style (required for restyle)")
     p.add_argument("--style-strength", type=float, metavar="W",
                    help="how hard to follow --style (1: plain; default: 6 for restyle, 1 otherwise)")

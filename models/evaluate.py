@@ -42,6 +42,7 @@ from composer.tokens import UNIT, BarControls, Vocabulary, Window, encode_traini
 from models import checkpoint, corpus
 from models.assistant import RESTYLE_CONTEXT_BARS, RESTYLE_GUIDANCE, auto_density
 from models.baselines import NGramModel, copy_nearest_bar
+from models.defaults import DEFAULT_TEMPERATURE
 from models.engine import Engine, Sampling
 from models.style_classifier import StyleClassifier, excerpt_tokens, load_classifier
 from models.training_data import SamplerConfig, WindowSampler, gridded
@@ -121,7 +122,7 @@ def fill_bits(model, vocab: Vocabulary, window: Window) -> tuple[float, int]:  #
     return float(-picked.sum()) / 0.6931471805599453, len(picked)
 
 
-SAMPLING = Sampling(1.0, 0.95, 0)
+SAMPLING = Sampling(DEFAULT_TEMPERATURE, 0.95, 0)
 
 
 def generate(engine: Engine, window: Window, seed: int,

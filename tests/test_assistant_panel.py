@@ -19,6 +19,7 @@ from composer.edits import add_notes
 from composer.region import Region
 from composer.score import Note, Score, Track
 from composer.timing import PPQ
+from models.defaults import DEFAULT_TEMPERATURE
 from tests.test_assistant_service import save_tiny_model
 from tests.test_file_ops import FakePrompts
 from tests.window_helpers import show_active
@@ -242,6 +243,15 @@ def test_accept_shortcut_and_reject_all(qtbot: QtBot, window: MainWindow) -> Non
     window.editor.canvas.setFocus()
     qtbot.keyClick(window.editor.canvas, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     assert window.controller.undo_stack.count() == 1 and len(window.controller.score.takes) == 1
+
+
+def test_an_untouched_panel_samples_at_the_tuned_temperature(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    generate(qtbot, window)
+    assert p.request.options.temperature == DEFAULT_TEMPERATURE == 0.7  # chosen on validation (models.defaults)
+    window.editor.canvas.setFocus()
+    qtbot.keyClick(window.editor.canvas, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert dict(window.controller.score.takes[-1].options)["temperature"] == 0.7
 
 
 def test_regenerate_never_repeats_an_earlier_candidate(qtbot: QtBot, window: MainWindow) -> None:

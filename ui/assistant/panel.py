@@ -251,7 +251,7 @@ class AssistantPanel(QWidget):
         self.temperature.setObjectName("temperature")
         self.temperature.setRange(0.1, 2.0)
         self.temperature.setSingleStep(0.05)
-        self.temperature.setValue(1.0)
+        self.temperature.setValue(RequestOptions().temperature)
         self.temperature.setToolTip("Lower: safer, more predictable; higher: more surprising")
         form.addRow("Temperature", self.temperature)
         self.count = QSpinBox(box)

@@ -36,6 +36,7 @@ from composer.edits import ChangeSet
 from composer.region import Region
 from composer.score import Note, Score
 from composer.tokens import BarControls
+from models.defaults import DEFAULT_TEMPERATURE
 
 OPERATIONS = ("fill", "vary", "restyle", "continue")
 DEFAULT_CHECKPOINT = Path(str(find_spec("models").origin)).parent / "checkpoints" / "default"  # type: ignore[union-attr]
@@ -55,7 +56,7 @@ class RequestOptions:
     """What the user chose in the panel; None means "auto" (the model or the original decides)."""
 
     candidates: int = 4
-    temperature: float = 1.0
+    temperature: float = DEFAULT_TEMPERATURE
     style: str | None = None
     amount: float = 0.5  # vary: 0 close to the original .. 1 free
     keep: tuple[str, ...] = ("harmony",)  # restyle: what to keep (models.assistant.KEEP_OPTIONS)
