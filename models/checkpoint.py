@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as safetensors_bytes
 
 from composer.atomic_file import write_atomically
 from composer.errors import ComposerError
@@ -43,14 +44,9 @@ def paths(stem: str | os.PathLike[str]) -> tuple[Path, Path]:
 
 
 def write_weights(state: dict[str, torch.Tensor], path: Path) -> None:
-    """Weights to a safetensors file through a temporary one, so a crash never leaves half a file.
-    safetensors writes it private (0600); a model is shared like any document (0644 less the umask)."""
-    tmp = path.with_suffix(".safetensors.tmp")
-    save_file(state, str(tmp))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o644 & ~umask)
-    os.replace(tmp, path)
+    """Weights to a safetensors file through composer.atomic_file: a crash never leaves half a file,
+    and the file gets a document's permissions (safetensors' own writer makes it private, 0600)."""
+    write_atomically(path, safetensors_bytes(state))
 
 
 def save(model: MusicTransformer, vocab: Vocabulary, stem: str | os.PathLike[str], *, half: bool = False,
