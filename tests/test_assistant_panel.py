@@ -386,6 +386,25 @@ def test_panel_options_are_remembered(qtbot: QtBot, tmp_path: Path, tiny: Path) 
     assert q.next_seed() == 42
 
 
+@pytest.mark.parametrize(("saved", "shown"), [
+    ({"temperature": 1.0}, DEFAULT_TEMPERATURE),  # saved before the default was tuned: left alone
+    ({"temperature": 0.9}, 0.9),  # chosen by the user: kept
+    ({"temperature": 1.0, "temperature_default": 0.7}, 1.0),  # chosen after the tuning: kept
+    ({"temperature": 0.5, "temperature_default": 0.5}, DEFAULT_TEMPERATURE),  # an older tuned default: retuned
+])
+def test_a_temperature_left_at_its_default_follows_the_retuned_default(
+        qtbot: QtBot, tmp_path: Path, tiny: Path, saved: dict[str, float], shown: float) -> None:
+    settings = Settings.at_path(tmp_path / "settings.ini")
+    settings.assistant_options = {**saved, "candidates": 3}
+    first = make_window(qtbot, tmp_path, tiny)
+    first.restore_settings()
+    p = panel(first)
+    assert p.temperature.value() == pytest.approx(shown) and p.count.value() == 3
+    assert first.close()
+    kept = Settings.at_path(tmp_path / "settings.ini").assistant_options
+    assert kept["temperature"] == pytest.approx(shown) and kept["temperature_default"] == DEFAULT_TEMPERATURE
+
+
 def test_overview_context_menu_runs_the_operations(qtbot: QtBot, window: MainWindow) -> None:
     p = panel(window)
     p.count.setValue(1)

@@ -49,6 +49,7 @@ from composer.edits import ChangeSet, combine, record_take
 from composer.errors import ComposerError
 from composer.region import Region
 from composer.score import Note, Score
+from models.defaults import DEFAULT_TEMPERATURE, OLD_TEMPERATURE_DEFAULT
 from ui.assistant.candidate_tools import CandidateTools
 from ui.assistant.candidates import CandidateSet, letter
 from ui.assistant.ghost_layer import LOOKS, GhostLayer
@@ -413,12 +414,16 @@ class AssistantPanel(QWidget):
     def saved_options(self) -> dict[str, JsonValue]:
         """The options to remember between sessions (ui.settings.Settings.assistant_options)."""
         return {**dict(self.options().as_pairs()), "seed": self.seed.value(), "seed_locked": self.seed_lock.isChecked(),
-                "whole_track": self.whole_track.isChecked()}
+                "whole_track": self.whole_track.isChecked(), "temperature_default": DEFAULT_TEMPERATURE}
 
     def restore_options(self, saved: Mapping[str, JsonValue]) -> None:
-        """Show remembered options; anything unreadable keeps its default."""
+        """Show remembered options; anything unreadable keeps its default. A temperature left at the
+        default of its day follows the default as it is retuned (settings from before the default was
+        written down had 1.0)."""
         try:
-            pairs = tuple((k, v) for k, v in saved.items() if not isinstance(v, list | dict))
+            follows = saved.get("temperature") == saved.get("temperature_default", OLD_TEMPERATURE_DEFAULT)
+            pairs = tuple((k, v) for k, v in saved.items()
+                          if not isinstance(v, list | dict) and not (k == "temperature" and follows))
             self.set_options(RequestOptions.from_pairs(pairs))
             self.seed.setValue(int(saved.get("seed", 0) or 0))
         except (TypeError, ValueError):
