@@ -1,11 +1,8 @@
 """Bar-based multi-track tokens (MMM style) for the composition model: pure, no torch.
 
 A piece window is written track by track, bar by bar. Bars the model must write
-are replaced in the context by ``FILL CELL_k``; after the context, each is written out
-in order as ``FILL_START CELL_k <controls> <notes> FILL_END``. The shared ``CELL_k``
-names the placeholder a fill belongs to, so the model looks its track and bar up
-instead of counting placeholders (without it, a small model wrote a chorale's
-soprano in the tenor's register: it could not tell same-program tracks apart). The header carries style,
+are replaced in the context by ``FILL``; after the context, each is written out in
+order as ``FILL_START <controls> <notes> FILL_END``. The header carries style,
 time signature, tempo bin and key; each track its GM program (or drums).
 
 Notes sit on a grid of :data:`UNIT` ticks (PPQ/12), which holds 16ths and both
@@ -41,7 +38,6 @@ TIME_SIGNATURES = ((2, 4), (3, 4), (4, 4), (5, 4), (6, 4), (7, 4), (2, 2), (3, 2
 DENSITY_EDGES = (1, 3, 5, 8, 12, 17, 25)  # notes per bar -> 8 bins
 POLYPHONY_EDGES = (1.25, 1.75, 2.5, 3.5, 5.0)  # mean notes sounding at each onset -> 6 bins
 MAX_BEATS = 12
-CELL_IDS = 32  # fill-cell names; a window with more cells reuses them in order (k mod CELL_IDS)
 
 SPECIAL = ("PAD", "BOS", "EOS", "TRACK", "TRACK_END", "BAR", "BAR_END", "FILL", "FILL_START", "FILL_END",
            "DRUMS", "RANGE", "KEEP_RHYTHM", "KEEP_END", "CHORD_NONE", "STYLE_NONE", "TS_OTHER", "KEY_NONE")
@@ -51,9 +47,7 @@ DEFAULT_STYLES = ("chorale", "renaissance", "folk", "fiddle", "classical", "pop"
 class Vocabulary:
     """Token strings <-> ids for a list of styles; its hash guards checkpoints against mismatch."""
 
-    def __init__(self, styles: Sequence[str] = DEFAULT_STYLES, cell_ids: int = CELL_IDS) -> None:
-        """``cell_ids=0`` is the vocabulary before fill-cell names (checkpoints up to 2026-11, and
-        the style classifier, which never sees a fill); the names come last so ids agree."""
+    def __init__(self, styles: Sequence[str] = DEFAULT_STYLES) -> None:
         self.styles = tuple(styles)
         tokens = [*SPECIAL]
         tokens += [f"STYLE_{s}" for s in self.styles]
@@ -69,7 +63,6 @@ class Vocabulary:
         tokens += [f"POLY_{i}" for i in range(len(POLYPHONY_EDGES) + 1)]
         tokens += [f"BEAT_{i}" for i in range(MAX_BEATS)]
         tokens += [f"CHORD_{i}" for i in range(CHORD_COUNT)]
-        tokens += [f"CELL_{i}" for i in range(cell_ids)]
         self.tokens: tuple[str, ...] = tuple(tokens)
         self.ids = {t: i for i, t in enumerate(self.tokens)}
 
@@ -222,7 +215,6 @@ class Window:
     fill: frozenset[tuple[int, int]] = frozenset()  # (track id, bar) cells the model writes
     style: str | None = None
     controls: dict[tuple[int, int], BarControls] = field(default_factory=dict)
-    first_cell: int = 0  # the CELL name of the first fill; training draws it so every name is learnt
 
     def fill_order(self) -> list[tuple[int, int]]:
         """Cells in the order their contents are written: track order, then bar."""
@@ -231,10 +223,6 @@ class Window:
 
     def bar_ticks(self, bar: int) -> tuple[int, int]:
         return self.score.time_signatures.bar_range(bar)
-
-    def cell_token(self, cell: tuple[int, int]) -> str:
-        """The name shared by a fill's placeholder and its written-out section."""
-        return f"CELL_{(self.first_cell + self.fill_order().index(cell)) % CELL_IDS}"
 
 
 def header_tokens(window: Window) -> list[str]:
@@ -253,7 +241,7 @@ def encode_context(window: Window) -> list[str]:
         out += track_header(track)
         for bar in range(window.start_bar, window.end_bar):
             if (track_id, bar) in window.fill:
-                out += ["FILL", window.cell_token((track_id, bar))]
+                out.append("FILL")
                 continue
             start, end = window.bar_ticks(bar)
             out += ["BAR", *bar_note_tokens(track.starting_in(start, end), start), "BAR_END"]
@@ -262,8 +250,8 @@ def encode_context(window: Window) -> list[str]:
 
 
 def fill_prefix(window: Window, cell: tuple[int, int]) -> list[str]:
-    """``FILL_START``, the cell's name and its controls: forced before the model writes its notes."""
-    return ["FILL_START", window.cell_token(cell), *window.controls.get(cell, BarControls()).tokens()]
+    """``FILL_START`` and the cell's controls: forced before the model writes the cell's notes."""
+    return ["FILL_START", *window.controls.get(cell, BarControls()).tokens()]
 
 
 def encode_training(window: Window) -> list[str]:
@@ -334,8 +322,7 @@ def _bar_units(window: Window, bar: int) -> int:
 
 
 def strip_controls(tokens: Sequence[str]) -> list[str]:
-    """The note tokens of a fill section: drop its CELL name and DENS/POLY/RANGE/BEAT/CHORD/keep-rhythm
-    controls."""
+    """The note tokens of a fill section: drop DENS/POLY/RANGE/BEAT/CHORD/keep-rhythm controls."""
     out: list[str] = []
     i = 0
     while i < len(tokens):
@@ -346,7 +333,7 @@ def strip_controls(tokens: Sequence[str]) -> list[str]:
         if t == "KEEP_RHYTHM":
             i = tokens.index("KEEP_END", i) + 1 if "KEEP_END" in tokens[i:] else len(tokens)
             continue
-        if not t.startswith(("DENS_", "POLY_", "BEAT_", "CHORD_", "CELL_")):
+        if not t.startswith(("DENS_", "POLY_", "BEAT_", "CHORD_")):
             out.append(t)
         i += 1
     return out

@@ -79,14 +79,16 @@ def read_info(stem: str | os.PathLike[str]) -> CheckpointInfo:
         raise CheckpointError(f"damaged model description {meta}: {exc}") from None
 
 
-def load(stem: str | os.PathLike[str], device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32,
-         *, older_vocabulary: bool = False) -> tuple[MusicTransformer, Vocabulary, CheckpointInfo]:
-    """The model, its vocabulary and metadata; CheckpointError if anything does not fit.
-
-    ``older_vocabulary`` also accepts the vocabulary before fill-cell names: such a model cannot
-    generate with this version, but training can start from its weights (``--init-from``)."""
+def load(stem: str | os.PathLike[str], device: str | torch.device = "cpu",
+         dtype: torch.dtype = torch.float32) -> tuple[MusicTransformer, Vocabulary, CheckpointInfo]:
+    """The model, its vocabulary and metadata; CheckpointError if anything does not fit."""
     info = read_info(stem)
-    vocab = _vocabulary(info, older_vocabulary)
+    vocab = Vocabulary(info.styles)
+    if vocab.hash != info.vocab_hash:
+        raise CheckpointError(
+            f"the model was trained with another vocabulary (hash {info.vocab_hash}, this app builds "
+            f"{vocab.hash}); it cannot be used with this version"
+        )
     if info.config.vocab_size != len(vocab):
         raise CheckpointError(f"the model expects {info.config.vocab_size} tokens, the vocabulary has {len(vocab)}")
     weights, _ = paths(stem)
@@ -101,17 +103,6 @@ def load(stem: str | os.PathLike[str], device: str | torch.device = "cpu", dtype
     except RuntimeError as exc:
         raise CheckpointError(f"the weights in {weights} do not match the model description: {exc}") from None
     return model.to(device=device, dtype=dtype).eval(), vocab, info
-
-
-def _vocabulary(info: CheckpointInfo, older: bool) -> Vocabulary:
-    current = Vocabulary(info.styles)
-    for vocab in (current, Vocabulary(info.styles, cell_ids=0)) if older else (current,):
-        if vocab.hash == info.vocab_hash:
-            return vocab
-    raise CheckpointError(
-        f"the model was trained with another vocabulary (hash {info.vocab_hash}, this app builds "
-        f"{current.hash}); it cannot be used with this version"
-    )
 
 
 def export(source: str | os.PathLike[str], target: str | os.PathLike[str], note: str = "") -> None:

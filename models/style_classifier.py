@@ -87,19 +87,13 @@ class StyleNet(nn.Module):
         return self.head(x.sum(1) / mask.sum(1, keepdim=True).clamp(min=1))
 
 
-def classifier_vocabulary(styles: Sequence[str]) -> Vocabulary:
-    """The model's vocabulary without fill-cell names: excerpts never hold a fill, and the shipped
-    classifier keeps judging restyles while the composition model's vocabulary grows."""
-    return Vocabulary(styles, cell_ids=0)
-
-
 class StyleClassifier:
     """The trained net with its vocabulary: probabilities per style for excerpts of music."""
 
     def __init__(self, net: StyleNet, styles: Sequence[str]) -> None:
         self.net = net.eval()
         self.styles = tuple(styles)
-        self.vocab = classifier_vocabulary(self.styles)
+        self.vocab = Vocabulary(self.styles)
 
     @torch.no_grad()
     def probabilities(self, excerpts: Sequence[list[str]]) -> list[dict[str, float]]:
@@ -155,7 +149,7 @@ def load_classifier(stem: str | os.PathLike[str]) -> StyleClassifier:
             raise CheckpointError(f"{meta} is not a style classifier")
         config = ClassifierConfig(**info["config"])
         styles = tuple(info["styles"])
-        if classifier_vocabulary(styles).hash != info["vocab_hash"]:
+        if Vocabulary(styles).hash != info["vocab_hash"]:
             raise CheckpointError(f"{meta} was trained with another vocabulary")
         net = StyleNet(config)
         net.load_state_dict({k: v.float() for k, v in load_file(str(weights)).items()})
@@ -219,7 +213,7 @@ def train(pieces: Sequence[corpus.Piece], valid: Sequence[corpus.Piece], styles:
     if (steps is None) == (minutes is None):
         raise ValueError("give steps or minutes")
     torch.manual_seed(seed)
-    vocab = classifier_vocabulary(styles)
+    vocab = Vocabulary(styles)
     net = StyleNet(ClassifierConfig(len(vocab), len(styles), d_model=d_model, n_layer=n_layer))
     optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=0.01)
     sampler = ExcerptSampler(pieces, styles, seed)

@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.1)
     step = 0
     if args.init_from and not run.exists():
-        loaded, loaded_vocab, _ = checkpoint.load(args.init_from, device, older_vocabulary=True)
+        loaded, loaded_vocab, _ = checkpoint.load(args.init_from, device)
         if replace(loaded.config, vocab_size=config.vocab_size) != config:
             raise SystemExit(f"{args.init_from} is a {loaded.config} model, not --size {args.size}")
         transfer_weights(loaded, loaded_vocab, model, vocab)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from composer.score import Score
-from composer.tokens import CELL_IDS, BarControls, Vocabulary, Window, encode_training, measure_controls, on_grid
+from composer.tokens import BarControls, Vocabulary, Window, encode_training, measure_controls, on_grid
 from models.corpus import Piece
 
 
@@ -81,8 +81,7 @@ class WindowSampler:
                             key=score.tracks.index)
             cells = self._cells([t.id for t in chosen], start, start + length, rng)
             style = None if rng.random() < cfg.style_dropout else piece.style
-            window = Window(score, tuple(t.id for t in chosen), start, start + length, frozenset(cells), style,
-                            first_cell=rng.randrange(CELL_IDS))
+            window = Window(score, tuple(t.id for t in chosen), start, start + length, frozenset(cells), style)
             window = replace(window, controls={c: self._controls(window, c, rng) for c in cells})
             tokens = encode_training(window)
             if len(tokens) <= cfg.max_len:

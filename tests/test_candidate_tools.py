@@ -88,8 +88,7 @@ def classified_checkpoint(tmp_path_factory: pytest.TempPathFactory, tiny_checkpo
         (folder / f"tiny{suffix}").write_bytes(tiny_checkpoint.with_suffix(suffix).read_bytes())
     torch.manual_seed(7)
     styles = Vocabulary().styles
-    vocab = style_classifier.classifier_vocabulary(styles)
-    config = ClassifierConfig(len(vocab), len(styles), d_model=16, n_layer=1, n_head=2)
+    config = ClassifierConfig(len(Vocabulary(styles)), len(styles), d_model=16, n_layer=1, n_head=2)
     style_classifier.save(StyleClassifier(StyleNet(config), styles), folder / "style_classifier")
     return folder / "tiny"
 

@@ -144,7 +144,7 @@ def test_candidates_carry_their_likelihood_for_ranking(engine: Engine) -> None:
         for i, token in enumerate(tokens):
             if token == "FILL_START":
                 inside = True
-            elif inside and not token.startswith("CELL_"):  # the cell's name is forced, not sampled
+            elif inside:
                 positions.append(i)
                 inside = token != "FILL_END"
         unmasked = sum(float(log_probs[i - 1, ids[i]]) for i in positions)

@@ -12,7 +12,6 @@ from composer.midi_import import read_midi
 from composer.score import Note, Score, Track
 from composer.timing import PPQ
 from composer.tokens import (
-    CELL_IDS,
     UNIT,
     BarControls,
     TokenError,
@@ -70,29 +69,6 @@ def test_fill_cells_are_written_after_the_context(path: Path) -> None:
         assert _content(notes) == _content(list(score.track(track_id).starting_in(start, end)))
 
 
-@pytest.mark.parametrize("first_cell", [0, CELL_IDS - 2])
-def test_each_fill_is_named_like_its_placeholder(first_cell: int) -> None:
-    """The k-th placeholder and the k-th written fill share CELL_(first_cell + k) mod CELL_IDS, so a
-    fill of one of several same-program tracks (chorale voices, POP909's pianos) names its track and bar."""
-    score = _gridded(read_midi(REAL[0])[0])
-    a, b = score.tracks[0].id, score.tracks[-1].id
-    fill = frozenset({(b, 3), (a, 6), (a, 5)})
-    window = Window(score, (a, b), 0, 8, fill, first_cell=first_cell)
-    tokens = encode_training(window)
-    context = tokens[: tokens.index("FILL_START")]
-    placeholders = [context[i + 1] for i, t in enumerate(context) if t == "FILL"]
-    written = [tokens[i + 1] for i, t in enumerate(tokens) if t == "FILL_START"]
-    names = [f"CELL_{(first_cell + k) % CELL_IDS}" for k in range(3)]
-    assert placeholders == written == names
-    assert [window.cell_token(c) for c in window.fill_order()] == names
-    assert window.fill_order() == [(a, 5), (a, 6), (b, 3)]
-    cells = decode_fills(window, tokens)
-    for (track_id, bar), notes in cells.items():
-        assert _content(notes) == _content(list(score.track(track_id).starting_in(*window.bar_ticks(bar))))
-    assert decode_context(window, encode_context(window))[a] == decode_context(replace(window, first_cell=0),
-                                                                               encode_context(window))[a]
-
-
 def test_controls_are_measured_and_written_before_the_notes() -> None:
     bar = (0, 4 * PPQ)
     c_major = [Note.create(p, 0, 2 * PPQ) for p in (48, 64, 67)] + [Note.create(72, PPQ // 2, PPQ)]
@@ -108,8 +84,7 @@ def test_controls_are_measured_and_written_before_the_notes() -> None:
     score = Score(tracks=(track,))
     window = Window(score, (track.id,), 0, 2, frozenset({(track.id, 0)}), controls={(track.id, 0): controls})
     tokens = encode_training(window)
-    section = tokens[tokens.index("FILL_START") + 2 : tokens.index("FILL_END")]
-    assert tokens[tokens.index("FILL_START") + 1] == "CELL_0"
+    section = tokens[tokens.index("FILL_START") + 1 : tokens.index("FILL_END")]
     assert section[:2] == ["DENS_4", f"POLY_{controls.polyphony}"]
     assert section[2:5] == ["RANGE", "PITCH_43", "PITCH_72"]
     assert section[5:7] == ["BEAT_0", f"CHORD_{Chord(0, 'maj').index}"]
@@ -140,9 +115,6 @@ def test_malformed_sequences_raise() -> None:
 def test_vocabulary_hash_depends_on_styles() -> None:
     a, b = Vocabulary(), Vocabulary(("pop", "my-band"))
     assert a.hash == Vocabulary().hash and a.hash != b.hash
-    before_cells = Vocabulary(cell_ids=0)  # the vocabulary of older checkpoints: the names come last
-    assert before_cells.hash != a.hash and a.tokens[: len(before_cells)] == before_cells.tokens
-    assert a.tokens[len(before_cells):] == tuple(f"CELL_{i}" for i in range(CELL_IDS))
     assert len(set(a.tokens)) == len(a.tokens)
     assert "STYLE_my-band" in b.ids
     pitches = a.range_of("PITCH_")

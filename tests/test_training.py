@@ -6,11 +6,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-import pytest
 import torch
 
 from composer.midi_import import read_midi
-from composer.tokens import CELL_IDS, Vocabulary, Window, decode_fills, encode_training
+from composer.tokens import Vocabulary, Window, decode_fills, encode_training
 from models import checkpoint, corpus
 from models.corpus import Piece
 from models.engine import Engine, Sampling
@@ -35,20 +34,6 @@ def test_examples_fit_and_contain_fills() -> None:
         tokens = VOCAB.decode(ids)
         assert len(ids) <= 512 and tokens[0] == "BOS" and tokens[-1] == "EOS"
         assert tokens.count("FILL") == tokens.count("FILL_START") == tokens.count("FILL_END") >= 1
-
-
-def test_examples_use_every_cell_name() -> None:
-    """The first fill's name is drawn per example, so names past a window's usual few cells are
-    trained too and the model matches names instead of counting placeholders."""
-    sampler = WindowSampler([_piece()], VOCAB, SamplerConfig(max_len=512))
-    rng = random.Random(1)
-    firsts = set()
-    for _ in range(200):
-        tokens = VOCAB.decode(sampler.sample(rng))
-        firsts.add(tokens[tokens.index("FILL_START") + 1])
-        placeholders = [tokens[i + 1] for i, t in enumerate(tokens) if t == "FILL"]
-        assert placeholders == [tokens[i + 1] for i, t in enumerate(tokens) if t == "FILL_START"]
-    assert firsts == {f"CELL_{i}" for i in range(CELL_IDS)}
 
 
 def test_length_grouped_batches_waste_less_padding_and_keep_the_batch_size() -> None:
@@ -128,26 +113,6 @@ def test_own_style_trains_from_the_shipped_model_with_a_grown_vocabulary(tmp_pat
     for token in ("PITCH_60", "STYLE_pop", "BAR"):  # the same token keeps its trained row
         assert torch.allclose(rows[vocab[token]], old[VOCAB[token]], atol=1e-4)
     assert "mystyle" in info.extra["data"]["styles"]
-
-
-def test_a_model_from_before_cell_names_is_refused_for_generation_but_trains_on(tmp_path: Path) -> None:
-    """The vocabulary grew fill-cell names; an older checkpoint cannot generate (its embedding has no rows
-    for them), but --init-from starts a run from it, every old token keeping its trained row."""
-    data = ["--midi-folder", f"{DATA / 'music21'}:chorale", "--cache", str(tmp_path / "cache")]
-    assert corpus.main([*data, "--workers", "1"]) == 0
-    older = Vocabulary(cell_ids=0)
-    base = tmp_path / "older"
-    torch.manual_seed(0)
-    checkpoint.save(MusicTransformer(ModelConfig(len(older), **SIZES["tiny"], max_len=256)), older, base)
-    with pytest.raises(checkpoint.CheckpointError, match="another vocabulary"):
-        checkpoint.load(base)
-    args = [*data, "--out", str(tmp_path / "run"), "--size", "tiny", "--batch", "2", "--max-len", "256",
-            "--steps", "1", "--lr", "1e-9", "--init-from", str(base)]
-    assert main(args) == 0
-    trained, vocab, _ = checkpoint.load(tmp_path / "run" / "model")
-    before, _, _ = checkpoint.load(base, older_vocabulary=True)
-    assert len(vocab) == len(older) + CELL_IDS
-    assert torch.allclose(trained.tokens.weight[: len(older)], before.tokens.weight, atol=1e-4)
 
 
 def test_new_styles_follow_the_known_ones() -> None:
