@@ -1,8 +1,11 @@
 """Bar-based multi-track tokens (MMM style) for the composition model: pure, no torch.
 
-A piece window is written track by track, bar by bar. Bars the model must write
-are replaced in the context by ``FILL``; after the context, each is written out in
-order as ``FILL_START <controls> <notes> FILL_END``. The header carries style,
+A piece window is written track by track, bar by bar, the tracks that hold cells to
+fill last. Bars the model must write are replaced in the context by ``FILL``; after
+the context, each is written out in order as ``FILL_START <controls> <notes> FILL_END``.
+Writing the filled tracks last puts a fill's own track just before it: the fill says
+nothing about which track it belongs to, and a small model could not tell tracks of
+the same program apart (chorale voices, POP909's pianos) when its track sat first. The header carries style,
 time signature, tempo bin and key; each track its GM program (or drums).
 
 Notes sit on a grid of :data:`UNIT` ticks (PPQ/12), which holds 16ths and both
@@ -216,9 +219,14 @@ class Window:
     style: str | None = None
     controls: dict[tuple[int, int], BarControls] = field(default_factory=dict)
 
+    def track_order(self) -> tuple[int, ...]:
+        """The tracks in the order they are written: those without cells to fill, then those with."""
+        filled = {t for t, _ in self.fill}
+        return (*(t for t in self.track_ids if t not in filled), *(t for t in self.track_ids if t in filled))
+
     def fill_order(self) -> list[tuple[int, int]]:
         """Cells in the order their contents are written: track order, then bar."""
-        order = {t: i for i, t in enumerate(self.track_ids)}
+        order = {t: i for i, t in enumerate(self.track_order())}
         return sorted(self.fill, key=lambda c: (order[c[0]], c[1]))
 
     def bar_ticks(self, bar: int) -> tuple[int, int]:
@@ -236,7 +244,7 @@ def header_tokens(window: Window) -> list[str]:
 def encode_context(window: Window) -> list[str]:
     """Header and every track's bars, fill cells as ``FILL``; the prompt before the first fill."""
     out = header_tokens(window)
-    for track_id in window.track_ids:
+    for track_id in window.track_order():
         track = window.score.track(track_id)
         out += track_header(track)
         for bar in range(window.start_bar, window.end_bar):
@@ -358,7 +366,8 @@ def decode_fills(window: Window, tokens: Sequence[str]) -> dict[tuple[int, int],
 
 def decode_context(window: Window, tokens: Sequence[str]) -> dict[int, list[Note]]:
     """Notes of the context bars per track (FILL cells give none), from :func:`encode_context` output."""
-    out: dict[int, list[Note]] = {t: [] for t in window.track_ids}
+    order = window.track_order()
+    out: dict[int, list[Note]] = {t: [] for t in order}
     seq = list(tokens)
     track_index, bar = -1, window.start_bar
     i = 0
@@ -378,7 +387,7 @@ def decode_context(window: Window, tokens: Sequence[str]) -> dict[int, list[Note
             except ValueError:
                 raise TokenError(f"BAR at {i} is never closed") from None
             start, _ = window.bar_ticks(bar)
-            out[window.track_ids[track_index]] += decode_notes(seq[i + 1 : end], start, _bar_units(window, bar))
+            out[order[track_index]] += decode_notes(seq[i + 1 : end], start, _bar_units(window, bar))
             bar += 1
             i = end
         elif t == "FILL_START":

@@ -69,6 +69,29 @@ def test_fill_cells_are_written_after_the_context(path: Path) -> None:
         assert _content(notes) == _content(list(score.track(track_id).starting_in(start, end)))
 
 
+def test_tracks_with_cells_to_fill_are_written_last() -> None:
+    """A fill does not say which track it belongs to: its own track goes last, just before the fills."""
+    score = _gridded(read_midi(REAL[0])[0])
+    ids = tuple(t.id for t in score.tracks)
+    assert len(ids) >= 3
+    fill = frozenset({(ids[0], 4), (ids[0], 5), (ids[1], 2)})
+    window = Window(score, ids, 0, 8, fill)
+    assert window.track_order() == (*ids[2:], ids[0], ids[1])
+    assert window.fill_order() == [(ids[0], 4), (ids[0], 5), (ids[1], 2)]
+    tokens = encode_context(window)
+    headers = [i for i, t in enumerate(tokens) if t == "TRACK"]
+    written = [tokens[i + 1] for i in headers]
+    assert written == [f"PROGRAM_{score.track(t).program}" for t in window.track_order()]
+    last_track = tokens[headers[-1]:]
+    assert last_track.count("FILL") == 1 and tokens[headers[-2]:headers[-1]].count("FILL") == 2
+    context = decode_context(window, tokens)
+    for track_id in ids:
+        kept = [n for n in score.track(track_id).notes if n.start < score.time_signatures.bar_start(8)
+                and not any((track_id, b) in fill and score.time_signatures.bar_range(b)[0] <= n.start
+                            < score.time_signatures.bar_range(b)[1] for b in range(8))]
+        assert _content(context[track_id]) == _content(kept)
+
+
 def test_controls_are_measured_and_written_before_the_notes() -> None:
     bar = (0, 4 * PPQ)
     c_major = [Note.create(p, 0, 2 * PPQ) for p in (48, 64, 67)] + [Note.create(72, PPQ // 2, PPQ)]
