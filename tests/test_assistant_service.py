@@ -3,6 +3,7 @@ streaming, cancel, supersede, stale drop, regenerate, chunked whole-track restyl
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,14 @@ from composer.timing import PPQ
 from composer.tokens import Vocabulary
 from models import checkpoint
 from models.transformer import ModelConfig, MusicTransformer
-from ui.assistant.service import AssistantService, Request, RequestOptions, ServiceState, stale_change
+from ui.assistant.service import (
+    GIL_SWITCH_INTERVAL_S,
+    AssistantService,
+    Request,
+    RequestOptions,
+    ServiceState,
+    stale_change,
+)
 
 WAIT_MS = 60_000
 
@@ -85,6 +93,7 @@ def test_loads_after_start_with_a_visible_loading_state(qtbot: QtBot, tiny_check
     info = loaded.args[0]
     assert states == [ServiceState.LOADING, ServiceState.READY]
     assert info.device == "cpu" and "folk" in info.styles and info.name.startswith("tiny")
+    assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_INTERVAL_S)  # the GUI thread gets the GIL back soon
     svc.shutdown()
 
 
