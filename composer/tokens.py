@@ -5,8 +5,9 @@ fill last. Bars the model must write are replaced in the context by ``FILL``; af
 the context, each is written out in order as ``FILL_START <controls> <notes> FILL_END``.
 Writing the filled tracks last puts a fill's own track just before it: the fill says
 nothing about which track it belongs to, and a small model could not tell tracks of
-the same program apart (chorale voices, POP909's pianos) when its track sat first. The header carries style,
-time signature, tempo bin and key; each track its GM program (or drums).
+the same program apart (chorale voices, POP909's pianos) when its track sat first.
+The header carries style, time signature, tempo bin and key; each track its GM
+program (or drums).
 
 Notes sit on a grid of :data:`UNIT` ticks (PPQ/12), which holds 16ths and both
 8th- and 16th-note triplets: ``[POS] PITCH DUR VEL``, with ``POS`` left out when
