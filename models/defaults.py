@@ -8,7 +8,3 @@
 # the gain while the candidates still differ from each other. Rechecked on the same tasks with the
 # checkpoint shipped after it (runs/small7): mean onset F1 0.655 at 1.0, 0.691 at 0.7.
 DEFAULT_TEMPERATURE = 0.7
-
-# The default before it was tuned. Settings saved then hold it without a note of the default, so a
-# panel that still shows it was left alone and follows the tuned one (ui.assistant.panel).
-OLD_TEMPERATURE_DEFAULT = 1.0

@@ -49,7 +49,6 @@ from composer.edits import ChangeSet, combine, record_take
 from composer.errors import ComposerError
 from composer.region import Region
 from composer.score import Note, Score
-from models.defaults import DEFAULT_TEMPERATURE, OLD_TEMPERATURE_DEFAULT
 from ui.assistant.candidate_tools import CandidateTools
 from ui.assistant.candidates import CandidateSet, letter
 from ui.assistant.ghost_layer import LOOKS, GhostLayer
@@ -67,6 +66,9 @@ CONTINUE_BARS = 4
 """Bars Continue writes when no region is selected."""
 MAX_SEED = 2**31 - 1
 LABELS = {"fill": "Fill", "vary": "Vary", "restyle": "Restyle", "continue": "Continue"}
+# The temperature default before it was tuned (models.defaults): settings saved then hold it with no
+# note of the default, so a panel still showing it was left alone and follows the tuned one.
+UNTUNED_TEMPERATURE = 1.0
 GhostStyler = Callable[[CandidateSet, int], Mapping[int, Sequence[tuple[Note, str]]]]
 
 
@@ -414,14 +416,14 @@ class AssistantPanel(QWidget):
     def saved_options(self) -> dict[str, JsonValue]:
         """The options to remember between sessions (ui.settings.Settings.assistant_options)."""
         return {**dict(self.options().as_pairs()), "seed": self.seed.value(), "seed_locked": self.seed_lock.isChecked(),
-                "whole_track": self.whole_track.isChecked(), "temperature_default": DEFAULT_TEMPERATURE}
+                "whole_track": self.whole_track.isChecked(), "temperature_default": RequestOptions().temperature}
 
     def restore_options(self, saved: Mapping[str, JsonValue]) -> None:
         """Show remembered options; anything unreadable keeps its default. A temperature left at the
         default of its day follows the default as it is retuned (settings from before the default was
         written down had 1.0)."""
         try:
-            follows = saved.get("temperature") == saved.get("temperature_default", OLD_TEMPERATURE_DEFAULT)
+            follows = saved.get("temperature") == saved.get("temperature_default", UNTUNED_TEMPERATURE)
             pairs = tuple((k, v) for k, v in saved.items()
                           if not isinstance(v, list | dict) and not (k == "temperature" and follows))
             self.set_options(RequestOptions.from_pairs(pairs))
