@@ -78,6 +78,8 @@ BENCHES: tuple[Bench, ...] = (
     Bench("assistant_gui", "bench_assistant_gui",
           lambda a, d: {"--model": a.model, "--runs": _runs(a, 1, 3)},  # on its own song: the demo, as users see it
           needs=("torch",), check=_no_checkpoint),
+    Bench("training", "bench_training", lambda a, d: {"--pop909": d.folder, "--steps": _runs(a, 4, 12)},
+          needs=("torch",)),
 )
 
 

@@ -203,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=6e-4)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--bf16", action="store_true", help="bf16 autocast (GPUs; 10-20x SLOWER on CPUs without bf16)")
+    parser.add_argument("--bf16", action="store_true",
+                        help="bf16 autocast: for GPUs, and CPUs with native bf16 (avx512_bf16 or AMX; "
+                             "benchmarks/bench_training.py measures it); 10-20x SLOWER on CPUs without it")
     parser.add_argument("--threads", type=int, default=0, help="CPU threads (0: torch's default)")
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--save-every", type=int, default=250)

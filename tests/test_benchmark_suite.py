@@ -55,3 +55,18 @@ def test_markdown_table_and_unknown_names(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "benchmarks", "--only", "nonsense"], cwd=ROOT, capture_output=True,
                           text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
     assert done.returncode != 0 and "unknown benchmark nonsense" in done.stderr
+
+
+def test_training_benchmark_times_real_batches_in_each_precision() -> None:
+    """bench_training runs composer-train's step on examples cut from the test songs and prints tokens/s."""
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_training.py"), "--size", "tiny",
+                           "--steps", "1", "--batch", "2", "--threads", "1"], cwd=ROOT, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows = {line.rsplit(None, 2)[0].strip(): float(line.split()[-2])
+            for line in done.stdout.splitlines() if line.startswith(("training speed", "  --bf16"))}
+    assert rows["training speed, fp32"] > 0
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    native = "avx512_bf16" in cpuinfo or "amx_bf16" in cpuinfo
+    assert ("training speed, --bf16" in rows) == native
+    assert "--size tiny, batch 2, median of 1 steps" in done.stdout
