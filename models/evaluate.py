@@ -251,7 +251,8 @@ def restyle_metrics(window: Window, cells: dict[tuple[int, int], list[Note]], cl
 
 def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: dict[str, Engine],
                       classifier: StyleClassifier, styles: tuple[str, ...], sampling: Sampling,
-                      by_target: dict[str, list[float]] | None = None) -> dict[str, object]:
+                      by_target: dict[str, list[float]] | None = None,
+                      guidance: float = RESTYLE_GUIDANCE) -> dict[str, object]:
     """One row of the restyle table; each task's hit is also filed under its target in ``by_target``."""
     metrics: dict[str, list[float]] = defaultdict(list)
     for i, window in enumerate(windows):
@@ -261,7 +262,7 @@ def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: d
         elif system == "(source bars)":
             cells = {c: list(window.score.track(c[0]).starting_in(*window.bar_ticks(c[1]))) for c in window.fill}
         else:
-            cells = generate(engines[system], task, i, replace(sampling, guidance=RESTYLE_GUIDANCE))
+            cells = generate(engines[system], task, i, replace(sampling, guidance=guidance))
         metrics["in_key"].append(note_metrics(window, cells)["in_key"])
         for k, v in restyle_metrics(window, cells, classifier, task.style or "").items():
             metrics[k].append(v)
@@ -281,9 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--temperature", type=float, default=SAMPLING.temperature)
     parser.add_argument("--top-p", type=float, default=SAMPLING.top_p)
     parser.add_argument("--classifier", type=Path, help="style classifier checkpoint: also evaluate restyle")
-    parser.add_argument("--split", choices=("test", "all"), default="test",
-                        help="pieces to evaluate on: the held-out test split, or all of the given sources "
-                             "(music the model never saw, e.g. --midi-folder NEW_SONGS:pop)")
+    parser.add_argument("--split", choices=("test", "validation", "all"), default="test",
+                        help="pieces to evaluate on: the held-out test split, the validation split (to tune "
+                             "defaults on), or all of the given sources (music the model never saw, e.g. "
+                             "--midi-folder NEW_SONGS:pop)")
+    parser.add_argument("--guidance", type=float, default=RESTYLE_GUIDANCE,
+                        help="restyle's style guidance (default: the assistant's)")
     parser.add_argument("--ngram-cache", type=Path,
                         help="fit the n-gram baseline on the training split of this cache (all its sources) "
                              "instead of the evaluated sources'; needed with --split all")
@@ -295,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     model, vocab, info = checkpoint.load(args.model)
     sources = corpus.sources_from_args(args) or None
-    test = list(corpus.load(args.cache, sources, None if args.split == "all" else "test"))
+    test = list(corpus.load(args.cache, sources, None if args.split == "all" else args.split))
     train = list(corpus.load(args.ngram_cache, None, "train") if args.ngram_cache else
                  corpus.load(args.cache, sources, "train"))
     if not test:
@@ -320,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         classifier = load_classifier(args.classifier)
         by_target: dict[str, dict[str, list[float]]] = defaultdict(dict)
         restyle_rows = [_evaluate_restyle(style, system, windows, engines, classifier, vocab.styles, sampling,
-                                          by_target[system])
+                                          by_target[system], args.guidance)
                         for style, windows in tasks.items()
                         for system in ("model", "n-gram", "copy bar", "(source bars)")]
         target_rows = [{"target": target, "tasks": len(hits)} | {
@@ -329,12 +333,13 @@ def main(argv: list[str] | None = None) -> int:
                        for target, hits in sorted(by_target["model"].items())]
         table += ("\n\nRestyle (source style in the first column; targets rotate through the other styles; "
                   f"keep harmony; {RESTYLE_CONTEXT_BARS} bar of context each side, style guidance "
-                  f"{RESTYLE_GUIDANCE:g} for the model, as the assistant's restyle does):\n\n"
+                  f"{args.guidance:g} for the model, as the assistant's restyle does):\n\n"
                   + _table(restyle_rows, RESTYLE_COLUMNS)
                   + "\n\nRestyle by target style (share of tasks heard as the target):\n\n"
                   + _table(target_rows, ("target", "tasks", "model", "n-gram", "copy bar", "(source bars)")))
+    pieces = f"every piece of {args.cache}" if args.split == "all" else f"the {args.split} split"
     header = (f"Evaluation of `{args.model}` (step {info.extra.get('step')}, {model.parameter_count() / 1e6:.1f}M "
-              f"parameters) on {'the test split' if args.split == 'test' else 'every piece of ' + str(args.cache)}: "
+              f"parameters) on {pieces}: "
               f"{args.tasks} two-bar infill tasks per style, seed {args.seed}, "
               f"sampling temperature {args.temperature}, top-p {args.top_p}.\n"
               f"Command: `python -m models.evaluate {' '.join(argv or sys.argv[1:])}`\n")
