@@ -3,8 +3,8 @@
     python benchmarks/bench_training.py [--pop909 tests/data/pop909] [--size small] [--steps 12] [--threads 2]
 
 The same real batches (training examples cut from POP909 songs, grouped by length as
-`composer-train` groups them) go through forward, backward and the optimizer step in
-both precisions; tokens/s counts the examples' real tokens, not their padding. It says
+`composer-train` groups them) go through its `train_step` (forward, backward, clipping, optimizer)
+in both precisions; tokens/s counts the examples' real tokens, not their padding. It says
 whether `--bf16` pays on this machine: on a CPU without native bf16 (no avx512_bf16 or
 AMX) autocast is emulated and much slower, so that row is skipped there.
 """
@@ -25,7 +25,7 @@ from measurement import Measurement
 from composer.project_file import score_from_json
 from composer.tokens import Vocabulary
 from models import corpus
-from models.train import SIZES, batch_tensors, length_grouped, loss_of
+from models.train import SIZES, batch_tensors, length_grouped, train_step
 from models.training_data import SamplerConfig, WindowSampler
 from models.transformer import ModelConfig, MusicTransformer
 
@@ -74,11 +74,8 @@ def tokens_per_second(model: MusicTransformer, batches: list[list[list[int]]], p
     for i, examples in enumerate(batches):
         inputs, targets = batch_tensors(examples, pad, torch.device("cpu"))
         started = time.perf_counter()
-        with torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext():
-            loss = loss_of(model, inputs, targets, pad)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+        train_step(model, optimizer, inputs, targets, pad,
+                   torch.autocast("cpu", dtype=torch.bfloat16) if bf16 else nullcontext())
         if i >= 2:
             rates.append(int((targets != pad).sum()) / (time.perf_counter() - started))
     return statistics.median(rates)

@@ -21,7 +21,7 @@ import os
 import random
 import sys
 import time
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -74,6 +74,19 @@ def fill_mask(targets: torch.Tensor, vocab: Vocabulary) -> torch.Tensor:
 def loss_of(model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor, pad: int) -> torch.Tensor:
     logits = model(inputs)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), ignore_index=pad)
+
+
+def train_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, inputs: torch.Tensor, targets: torch.Tensor,
+               pad: int, autocast: AbstractContextManager) -> torch.Tensor:
+    """One optimizer step on a batch: the forward under ``autocast``, gradients clipped to norm 1.
+    Shared with benchmarks/bench_training.py, so the benchmark times exactly this."""
+    with autocast:
+        loss = loss_of(model, inputs, targets, pad)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return loss
 
 
 @torch.no_grad()
@@ -276,12 +289,7 @@ def main(argv: list[str] | None = None) -> int:
         if not queued:
             queued = length_grouped(sampler, rng, args.batch, max(1, args.length_groups))
         inputs, targets = batch_tensors(queued.pop(), vocab["PAD"], device)
-        with autocast:
-            loss = loss_of(trained, inputs, targets, vocab["PAD"])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        loss = train_step(trained, optimizer, inputs, targets, vocab["PAD"], autocast)
         step += 1
         tokens_seen += int((targets != vocab["PAD"]).sum())
         elapsed = time.monotonic() - started
