@@ -9,8 +9,8 @@ Per style, for the model, an n-gram token model (trained on the training split) 
 - onset F1 and pitch-class histogram overlap of one generated fill against the real bars,
   the fill written as the assistant's Fill writes it with every option on "auto" (each bar's
   density from the nearest bar of its track); the row "model, no auto" shows the model with
-  no controls at all, "model, best of 4" the candidate of four the model finds most likely
-  (the one the panel stars);
+  no controls at all, "model, star of 4" the consensus of four candidates, the one most
+  alike to the other three (the one the panel stars);
 - in-key ratio of the generated notes (key estimated from the window; the real bars' ratio
   is shown as a reference);
 - with the real bars' controls given: density and polyphony bin errors, the share of notes
@@ -37,6 +37,7 @@ from pathlib import Path
 import torch
 
 from composer.harmony import chords_per_span, estimate_key, scale_of
+from composer.note_similarity import consensus, onset_f1, pitch_class_overlap
 from composer.score import Note
 from composer.tokens import UNIT, BarControls, Vocabulary, Window, encode_training, measure_controls
 from models import checkpoint, corpus
@@ -131,11 +132,12 @@ def generate(engine: Engine, window: Window, seed: int,
     return events[-1][0].cells
 
 
-def best_fit(engine: Engine, window: Window, seed: int, sampling: Sampling = SAMPLING,
-             n: int = 4) -> dict[tuple[int, int], list[Note]]:
-    """Of ``n`` candidates, the one the model finds most likely (lowest bits per sampled token)."""
+def star_of(engine: Engine, window: Window, seed: int, sampling: Sampling = SAMPLING,
+            n: int = 4) -> dict[tuple[int, int], list[Note]]:
+    """Of ``n`` candidates, the one the panel stars: the consensus (composer.note_similarity)."""
     candidates = list(engine.generate(window, n, replace(sampling, seed=seed)))[-1]
-    return min(candidates, key=lambda c: c.bits_per_token).cells
+    index = consensus([c.cells for c in candidates], UNIT, [c.bits_per_token for c in candidates])
+    return candidates[index or 0].cells
 
 
 def copy_fill(window: Window) -> dict[tuple[int, int], list[Note]]:
@@ -146,16 +148,12 @@ def note_metrics(window: Window, cells: dict[tuple[int, int], list[Note]]) -> di
     """Onset F1 and pitch-class overlap against the real bars; in-key ratio; control errors."""
     score = window.score
     real = {c: list(score.track(c[0]).starting_in(*window.bar_ticks(c[1]))) for c in window.fill}
-    gen_onsets = {(c, n.start // UNIT) for c, notes in cells.items() for n in notes}
-    real_onsets = {(c, n.start // UNIT) for c, notes in real.items() for n in notes}
-    hits = len(gen_onsets & real_onsets)
-    f1 = 2 * hits / (len(gen_onsets) + len(real_onsets)) if gen_onsets or real_onsets else 1.0
     context = [n for t in window.track_ids for n in score.track(t).starting_in(*_window_ticks(window))]
     scale = scale_of(*estimate_key(context))
     generated = [n for notes in cells.values() for n in notes]
     out = {
-        "onset_f1": f1,
-        "pch_overlap": _pch_overlap([n for ns in real.values() for n in ns], generated),
+        "onset_f1": onset_f1(cells, real, UNIT),
+        "pch_overlap": pitch_class_overlap([n for ns in real.values() for n in ns], generated),
         "in_key": sum(n.pitch % 12 in scale for n in generated) / len(generated) if generated else 0.0,
     }
     out |= _control_errors(window, cells)
@@ -165,17 +163,6 @@ def note_metrics(window: Window, cells: dict[tuple[int, int], list[Note]]) -> di
 def _window_ticks(window: Window) -> tuple[int, int]:
     sigs = window.score.time_signatures
     return sigs.bar_start(window.start_bar), sigs.bar_start(window.end_bar)
-
-
-def _pch_overlap(a: list[Note], b: list[Note]) -> float:
-    def hist(notes: list[Note]) -> list[float]:
-        h = [0.0] * 12
-        for n in notes:
-            h[n.pitch % 12] += 1
-        total = sum(h) or 1.0
-        return [x / total for x in h]
-
-    return sum(min(x, y) for x, y in zip(hist(a), hist(b), strict=True)) if a and b else 0.0
 
 
 def _control_errors(window: Window, cells: dict[tuple[int, int], list[Note]]) -> dict[str, float]:
@@ -360,7 +347,7 @@ def _evaluate(style: str, system: str, windows: list[Window], engines: dict[str,
         elif system == BARE:
             free, controlled = generate(engines["model"], window, i, sampling), {}
         elif system == BEST:
-            free, controlled = best_fit(engines["model"], as_filled(window), i, sampling), {}
+            free, controlled = star_of(engines["model"], as_filled(window), i, sampling), {}
         else:
             engine = engines[system]
             b, n = fill_bits(engine.model, vocab, window)
@@ -380,7 +367,7 @@ def _evaluate(style: str, system: str, windows: list[Window], engines: dict[str,
 
 
 BARE = "model, no auto"  # the model with no controls at all, to show what Fill's auto density adds
-BEST = "model, best of 4"  # the candidate of four the model finds most likely (the panel's star)
+BEST = "model, star of 4"  # the consensus of four candidates (the one the panel stars)
 
 
 def _reference(style: str, windows: list[Window]) -> dict[str, object]:

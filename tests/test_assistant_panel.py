@@ -16,9 +16,11 @@ from pytestqt.qtbot import QtBot
 
 from composer.chord_symbols import outside_harmony
 from composer.edits import add_notes
+from composer.note_similarity import similarity
 from composer.region import Region
 from composer.score import Note, Score, Track
 from composer.timing import PPQ
+from composer.tokens import UNIT
 from models.defaults import DEFAULT_TEMPERATURE
 from tests.test_assistant_service import save_tiny_model
 from tests.test_file_ops import FakePrompts
@@ -155,17 +157,20 @@ def test_clicking_a_candidate_shows_it(qtbot: QtBot, window: MainWindow) -> None
     assert p.candidates.shown == 0 and p.candidate_list.currentRow() == 0
 
 
-def test_the_models_best_fit_is_starred_when_the_request_finishes(qtbot: QtBot, window: MainWindow) -> None:
+def test_the_consensus_is_starred_when_the_request_finishes(qtbot: QtBot, window: MainWindow) -> None:
     p = panel(window)
     generate(qtbot, window)
     c = p.candidates
     assert len(c.bits) == c.count >= 2 and all(b > 0 for b in c.bits)
-    best = min(range(c.count), key=c.bits.__getitem__)
+    finals = [c.notes(i) for i in range(c.count)]
+    agreement = [sum(similarity(f, g, UNIT) for j, g in enumerate(finals) if j != i) for i, f in enumerate(finals)]
+    star = c.starred
+    assert star is not None and agreement[star] == max(agreement)
     names = [p.findChild(QLabel, f"candidate_name_{i}") for i in range(c.count)]
-    assert [("★" in n.text()) for n in names] == [i == best for i in range(c.count)]
-    assert "best fit" in names[best].toolTip() and f"{c.bits[best]:.2f} bits" in names[best].toolTip()
-    assert all("best fit" not in n.toolTip() and "bits per token" in n.toolTip() for i, n in enumerate(names)
-               if i != best)
+    assert [("★" in n.text()) for n in names] == [i == star for i in range(c.count)]
+    assert "consensus" in names[star].toolTip() and f"{c.bits[star]:.2f} bits" in names[star].toolTip()
+    assert all("consensus" not in n.toolTip() and "bits per token" in n.toolTip() for i, n in enumerate(names)
+               if i != star)
 
 
 def test_cancel_stops_and_applies_nothing(qtbot: QtBot, window: MainWindow) -> None:

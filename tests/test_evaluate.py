@@ -123,3 +123,23 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
     assert styles == {"style", "pop", "mine"}  # a style the model does not know is written with none given
     assert "| pop | model |" in text and "| pop | copy bar |" in text and "| mine | model |" in text
     assert "no style 'mine'" in capsys.readouterr().err
+
+
+def test_the_star_row_is_the_consensus_of_four_candidates() -> None:
+    """"model, star of 4" scores the candidate the panel would star, from the same four candidates."""
+    import torch
+
+    from composer.note_similarity import consensus
+    from composer.tokens import UNIT
+    from models.evaluate import SAMPLING, as_filled, star_of
+    from models.transformer import ModelConfig, MusicTransformer
+
+    torch.manual_seed(5)
+    engine = Engine(MusicTransformer(ModelConfig(len(VOCAB), n_layer=1, n_head=2, d_model=32, max_len=1024)), VOCAB)
+    window = as_filled(_window())
+    candidates = list(engine.generate(window, 4, Sampling(SAMPLING.temperature, SAMPLING.top_p, 7)))[-1]
+    expected = consensus([c.cells for c in candidates], UNIT, [c.bits_per_token for c in candidates])
+    def plain(cells: dict) -> dict:  # notes without their ids, which are fresh on every decode
+        return {cell: [n[:4] for n in notes] for cell, notes in cells.items()}
+
+    assert expected is not None and plain(star_of(engine, window, 7)) == plain(candidates[expected].cells)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 
+from composer.note_similarity import consensus
 from composer.region import Region
 from composer.score import Note, Score
+from composer.tokens import UNIT
 
 GhostStyle = str
 """One of "candidate", "kept", "moved", "new", "removed", "outside" (see ui.assistant.ghost_layer)."""
@@ -37,6 +39,9 @@ class CandidateSet:
         self._final: list[dict[int, list[Note]]] | None = None
         self.fingerprints: list[tuple] = []
         self.bits: list[float] = []
+        # Once the result is in: the consensus, the candidate most alike to the others
+        # (composer.note_similarity); ties go to the one the model finds most likely.
+        self.starred: int | None = None
         self.restarts = 0
         self.shown: int | None = None
         self.chosen = False  # the user picked the shown candidate (the panel then stops moving it to A)
@@ -65,15 +70,9 @@ class CandidateSet:
         del self._cells[len(candidates):]
         self.fingerprints = list(fingerprints)
         self.bits = list(bits)
+        self.starred = consensus(self._final, UNIT, self.bits)
         if self.shown is not None and self.shown >= len(candidates):
             self.shown = 0 if candidates else None
-
-    @property
-    def most_likely(self) -> int | None:
-        """The candidate the model found most likely (its "best fit"), once the result is in."""
-        if self._final is None or len(self.bits) != len(self._final) or len(self.bits) < 2:
-            return None
-        return min(range(len(self.bits)), key=self.bits.__getitem__)
 
     def _clipped(self, notes: Sequence[Note]) -> list[Note]:
         """Notes cut to end by the region's end, as Region.put writes them: the ghosts show what Accept writes."""

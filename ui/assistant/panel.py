@@ -100,11 +100,12 @@ class CandidateRow(QWidget):
         layout.addWidget(self.accept)
 
     def show_state(self, written: int, total: int, notes: int, complete: bool, bits: float | None = None,
-                   best: bool = False) -> None:
+                   starred: bool = False) -> None:
         self.status.setText(f"{notes} notes" if complete else f"{written}/{total} bars…")
-        self.name.setText(f"<b>{letter(self.index)}</b>" + (" ★" if best else ""))
+        self.name.setText(f"<b>{letter(self.index)}</b>" + (" ★" if starred else ""))
         self.name.setToolTip("" if bits is None else
-                             ("The model's best fit: the candidate it finds most likely. " if best else "")
+                             ("The consensus: the candidate most like the others, where the model's ideas "
+                              "agree. " if starred else "")
                              + f"{bits:.2f} bits per token (lower: the model finds it more likely)")
         self.accept.setEnabled(complete)
         self.audition.setEnabled(complete)
@@ -865,7 +866,7 @@ class AssistantPanel(QWidget):
         complete = c.is_complete(index) and c.finished and not c.stale
         bits = c.bits[index] if complete and index < len(c.bits) else None
         row.show_state(len(c.written_bars(index)), c.region.bar_count, notes, complete, bits,
-                       complete and c.most_likely == index)
+                       complete and c.starred == index)
 
     def _refresh_progress(self) -> None:
         c = self.candidates
