@@ -18,7 +18,8 @@ is amplified, which restyle needs when the music around the region is in another
 
 Each candidate also carries the log-probability of its sampled tokens under the
 grammar-masked distribution it was drawn from (before temperature and top-p), so callers
-can tell which of several candidates the model finds most likely (the panel's "best fit").
+can tell which of several candidates the model finds most likely (the panel's tie-break
+between equally agreed-on candidates; its tooltips show it).
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class Candidate:
 
     @property
     def bits_per_token(self) -> float:
-        """How surprising the model found its own candidate: lower is more likely (the "best fit")."""
+        """How surprising the model found its own candidate: lower is more likely."""
         return -self.log_prob / math.log(2) / self.sampled if self.sampled else 0.0
 
     def fingerprint(self) -> tuple:
