@@ -20,6 +20,8 @@ their harmony (each task's target style taken in turn from the other styles), as
 assistant's restyle does it (its context and style guidance); the share classified as the
 target style by the separate style classifier, the chord agreement per beat with the
 source bars and the in-key ratio. The real bars' share shows what "not restyled" scores.
+Each style ends with the row "star of 4 - copy bar": the paired gap in onset F1 and pitch-class
+overlap, task by task, with its 95 % interval; the last row pools every style's tasks.
 """
 
 from __future__ import annotations
@@ -301,11 +303,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: the model has no style {style!r}; its tasks are written with no style given", file=sys.stderr)
         tasks[style] = [replace(w, style=None) for w in tasks[style]]
     rows = []
+    pooled: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for style, windows in tasks.items():
+        per_task = {}
         for system in ("model", BEST, BARE, "n-gram", "copy bar"):
-            rows.append(_evaluate(style, system, windows, engines, vocab, sampling))
+            row, per_task[system] = _evaluate(style, system, windows, engines, vocab, sampling)
+            rows.append(row)
         rows.append(_reference(style, windows))
+        rows.append(gap_row(style, per_task[BEST], per_task["copy bar"]))
+        for system in (BEST, "copy bar"):
+            for metric in GAP_METRICS:
+                pooled[system][metric].extend(per_task[system][metric])
         print(f"  {style}: {len(windows)} tasks done ({time.monotonic() - started:.0f} s)", file=sys.stderr)
+    rows.append(gap_row("all styles", pooled[BEST], pooled["copy bar"]))
     table = _table(rows, COLUMNS)
     if args.classifier:
         classifier = load_classifier(args.classifier)
@@ -338,7 +348,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _evaluate(style: str, system: str, windows: list[Window], engines: dict[str, Engine],
-              vocab: Vocabulary, sampling: Sampling) -> dict[str, object]:
+              vocab: Vocabulary, sampling: Sampling) -> tuple[dict[str, object], dict[str, list[float]]]:
+    """One row of the fill table, and the per-task values behind its means (for the paired gaps)."""
     metrics: dict[str, list[float]] = defaultdict(list)
     bits_sum = count = 0.0
     for i, window in enumerate(windows):
@@ -363,11 +374,35 @@ def _evaluate(style: str, system: str, windows: list[Window], engines: dict[str,
     row: dict[str, object] = {"style": style, "system": system,
                               "bits/token": bits_sum / count if count else None}
     row |= {k: float(statistics.mean(v)) for k, v in metrics.items()}
+    return row, metrics
+
+
+GAP_METRICS = ("onset_f1", "pch_overlap")
+
+
+def paired_gap(a: list[float], b: list[float]) -> tuple[float, float]:
+    """Mean of a - b over the same tasks and the half-width of its 95 % confidence interval (normal
+    approximation): pairing removes the tasks' own difficulty, so the interval is far narrower
+    than the two means' own noise."""
+    diffs = [x - y for x, y in zip(a, b, strict=True)]
+    if len(diffs) < 2:
+        return (diffs[0] if diffs else 0.0), float("nan")
+    return statistics.mean(diffs), 1.96 * statistics.stdev(diffs) / len(diffs) ** 0.5
+
+
+def gap_row(style: str, best: dict[str, list[float]], copy: dict[str, list[float]]) -> dict[str, object]:
+    """The row "star of 4 - copy bar": paired gaps with their 95 % intervals; an interval that
+    stays above zero is a win beyond noise."""
+    row: dict[str, object] = {"style": style, "system": GAP}
+    for metric in GAP_METRICS:
+        mean, half = paired_gap(best[metric], copy[metric])
+        row[metric] = f"{mean:+.3f} ± {half:.3f}"
     return row
 
 
 BARE = "model, no auto"  # the model with no controls at all, to show what Fill's auto density adds
 BEST = "model, star of 4"  # the consensus of four candidates (the one the panel stars)
+GAP = "star of 4 - copy bar"  # paired gap, 95 % interval
 
 
 def _reference(style: str, windows: list[Window]) -> dict[str, object]:

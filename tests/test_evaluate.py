@@ -120,8 +120,11 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
     text = report.read_text()
     assert f"every piece of {new}" in text
     styles = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ") and "---" not in line}
-    assert styles == {"style", "pop", "mine"}  # a style the model does not know is written with none given
+    assert styles == {"style", "pop", "mine", "all styles"}  # a style the model does not know: none given
     assert "| pop | model |" in text and "| pop | copy bar |" in text and "| mine | model |" in text
+    gaps = [line for line in text.splitlines() if "| star of 4 - copy bar |" in line]
+    assert [g.split("|")[1].strip() for g in gaps] == ["mine", "pop", "all styles"]  # styles sorted
+    assert all(g.count(" ± ") == 2 for g in gaps)
     assert "no style 'mine'" in capsys.readouterr().err
 
 
@@ -143,3 +146,16 @@ def test_the_star_row_is_the_consensus_of_four_candidates() -> None:
         return {cell: [n[:4] for n in notes] for cell, notes in cells.items()}
 
     assert expected is not None and plain(star_of(engine, window, 7)) == plain(candidates[expected].cells)
+
+
+def test_paired_gap_on_known_answers() -> None:
+    """The gap is the mean task-by-task difference; its interval is 1.96 standard errors of that mean."""
+    from models.evaluate import gap_row, paired_gap
+
+    mean, half = paired_gap([0.5, 0.7, 0.9, 0.6], [0.4, 0.5, 0.8, 0.6])  # differences 0.1, 0.2, 0.1, 0.0
+    assert math.isclose(mean, 0.1)
+    assert math.isclose(half, 1.96 * math.sqrt(2 / 300) / 2)
+    assert paired_gap([1.0, 1.0], [1.0, 1.0]) == (0.0, 0.0)  # the same fills: no gap, no doubt
+    row = gap_row("folk", {"onset_f1": [0.9, 0.7], "pch_overlap": [0.5, 0.5]},
+                  {"onset_f1": [0.8, 0.6], "pch_overlap": [0.6, 0.6]})
+    assert row["onset_f1"] == "+0.100 ± 0.000" and row["pch_overlap"] == "-0.100 ± 0.000"
