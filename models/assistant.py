@@ -85,11 +85,7 @@ class Assistant:
         tracks make (never the notes being replaced, so an accepted take regenerates exactly).
         A density left to "auto" is the nearest bar's of the same track (see :func:`auto_density`)."""
         cells = _cells(region)
-        wanted = {c: auto_density(score, c, set(range(region.start_bar, region.end_bar)), controls or BarControls(),
-                                  self.context_bars) for c in cells}
-        if keep_harmony:
-            lane = region.cut(score)[0].apply(score)[0]
-            wanted = {c: _with_lane_chords(lane, c[1], w) for c, w in wanted.items()}
+        wanted = fill_controls(score, region, controls, keep_harmony, self.context_bars)
         window = self._window(score, region, cells, options.style, wanted)
         return self._run(window, options, cancel, avoid)
 
@@ -235,6 +231,22 @@ def _expanded(avoid: set[tuple]) -> set[tuple]:
     for fingerprint in avoid:
         out.update(fingerprint[1:] if fingerprint and fingerprint[0] == "chunks" else (fingerprint,))
     return out
+
+
+def fill_controls(score: Score, region: Region, controls: BarControls | None = None, keep_harmony: bool = False,
+                  reach: int = CONTEXT_BARS,
+                  bounds: tuple[int, int] | None = None) -> dict[tuple[int, int], BarControls]:
+    """What Fill asks of each of the region's cells: ``controls`` (all optional), an "auto" density
+    from the bars around (:func:`auto_density`, within ``reach`` and ``bounds``) and, with
+    ``keep_harmony``, the chord lane's chords of the score without the region's notes (typed chords,
+    else the ones the other tracks make), so an accepted take regenerates exactly. The evaluation
+    calls this too, so it scores the fill the panel writes by default."""
+    skip = set(range(region.start_bar, region.end_bar))
+    wanted = {c: auto_density(score, c, skip, controls or BarControls(), reach, bounds) for c in _cells(region)}
+    if keep_harmony:
+        lane = region.cut(score)[0].apply(score)[0]
+        wanted = {c: _with_lane_chords(lane, c[1], w) for c, w in wanted.items()}
+    return wanted
 
 
 def auto_density(score: Score, cell: tuple[int, int], skip: set[int], controls: BarControls,

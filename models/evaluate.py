@@ -7,8 +7,9 @@ Per style, for the model, an n-gram token model (trained on the training split) 
 "copy the nearest context bar":
 - bits per token of the real filled bars (teacher forcing; not defined for copying);
 - onset F1 and pitch-class histogram overlap of one generated fill against the real bars,
-  the fill written as the assistant's Fill writes it with every option on "auto" (each bar's
-  density from the nearest bar of its track); the row "model, no auto" shows the model with
+  the fill written as the panel's Fill writes it by default (every option on "auto": each bar's
+  density from the nearest bar of its track; "keep harmony" on: each bar follows the chords the
+  other tracks make there, never the real bars' own notes); the row "model, no auto" shows the model with
   no controls at all, "model, star of 4" the consensus of four candidates, the one most
   alike to the other three (the one the panel stars);
 - in-key ratio of the generated notes (key estimated from the window; the real bars' ratio
@@ -40,10 +41,11 @@ import torch
 
 from composer.harmony import chords_per_span, estimate_key, scale_of
 from composer.note_similarity import consensus, onset_f1, pitch_class_overlap
+from composer.region import Region
 from composer.score import Note
 from composer.tokens import UNIT, BarControls, Vocabulary, Window, encode_training, measure_controls
 from models import checkpoint, corpus
-from models.assistant import RESTYLE_CONTEXT_BARS, RESTYLE_GUIDANCE, auto_density
+from models.assistant import RESTYLE_CONTEXT_BARS, RESTYLE_GUIDANCE, fill_controls
 from models.baselines import NGramModel, copy_nearest_bar
 from models.defaults import DEFAULT_TEMPERATURE
 from models.engine import Engine, Sampling
@@ -92,11 +94,13 @@ def _task(score, style: str, rng: random.Random) -> Window | None:  # noqa: ANN0
 
 
 def as_filled(window: Window) -> Window:
-    """The window with the controls the assistant's Fill sets when everything is "auto": each cell's
-    density from the nearest bar of its track in the window (models.assistant.auto_density)."""
-    bounds = (window.start_bar, window.end_bar)
-    controls = {c: auto_density(window.score, c, {b for t, b in window.fill if t == c[0]}, BarControls(),
-                                bounds=bounds) for c in window.fill}
+    """The window with the controls the panel's Fill sets by default (models.assistant.fill_controls):
+    every option "auto", so each cell's density comes from the nearest bar of its track in the
+    window, and "keep harmony" on, so each bar follows the chords the other tracks make there."""
+    (track_id,) = {t for t, _ in window.fill}
+    bars = sorted(b for _, b in window.fill)
+    region = Region((track_id,), bars[0], bars[-1] + 1)
+    controls = fill_controls(window.score, region, keep_harmony=True, bounds=(window.start_bar, window.end_bar))
     return replace(window, controls=controls)
 
 

@@ -78,7 +78,13 @@ def test_restyle_task_and_metrics_on_known_answers(tmp_path: Path) -> None:
     assert silent["as_target"] == 0.0 and silent["chords_kept"] < 1.0
 
 
-def test_fills_are_evaluated_with_the_assistants_auto_density() -> None:
+def test_fills_are_evaluated_as_the_panels_default_fill() -> None:
+    """Auto density from the neighbouring bars, and the harmony the other tracks make (the panel keeps
+    harmony by default), never read from the real bars being filled."""
+    from dataclasses import replace
+
+    from composer.chord_symbols import chords_per_beat
+    from composer.region import Region
     from composer.tokens import density_bin
     from models.evaluate import as_filled
 
@@ -88,7 +94,12 @@ def test_fills_are_evaluated_with_the_assistants_auto_density() -> None:
     controls = as_filled(window).controls
     assert controls[(track_id, 11)].density == density_bin(len(track.starting_in(*window.bar_ticks(10))))
     assert controls[(track_id, 12)].density == density_bin(len(track.starting_in(*window.bar_ticks(13))))
-    assert all(c.chords is None and c.onsets is None for c in controls.values())
+    assert all(c.onsets is None for c in controls.values())
+    lane = Region((track_id,), 11, 13).cut(window.score)[0].apply(window.score)[0]
+    for bar in (11, 12):
+        chords = controls[(track_id, bar)].chords
+        assert chords and chords == tuple(chords_per_beat(lane, *window.bar_ticks(bar)))
+    assert as_filled(replace(window, score=lane)).controls == controls  # the real bars emptied: the same asks
 
 
 def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_path: Path, capsys) -> None:  # noqa: ANN001
