@@ -22,24 +22,14 @@ from composer.chord_symbols import chords_per_beat
 from composer.region import Region
 from composer.score import Note, Score
 from composer.tokens import BarControls, Window, density_bin, encode_context, measure_controls
-from models.defaults import DEFAULT_TEMPERATURE
+from models.defaults import DEFAULT_TEMPERATURE, RESTYLE_GUIDANCE
 from models.engine import Candidate, CandidateRestarted, CellDone, Engine, Sampling
 
 CONTEXT_BARS = 8
 CHUNK_BARS = 4  # vary and restyle of a longer region (a whole track) go window by window of this many bars
 KEEP_OPTIONS = ("harmony", "rhythm", "contour", "range")
 FILL_TOKEN_BUDGET = 160  # tokens reserved per bar to be written
-# Restyle: the music around the region is in the old style and pulls the model back to it, so restyle
-# reads only this many bars around the region and follows the style token with guidance (see
-# models/engine.py). The scale is tuned per checkpoint on the validation split's 240 two-bar restyle tasks
-# (`python -m models.evaluate`'s, 40 per source style, temperature 0.7). For runs/s9 (shipped 2026-12-07),
-# heard as the target style / in-key ratio: guidance 1: 9.6 % / 0.957, 2: 11.7 % / 0.958, 3: 10.8 % /
-# 0.895, 4: 11.3 % / 0.805, 6: 10.0 % / 0.714. Above 2 it only pushes notes out of key. (The checkpoint
-# before it gained from guidance: 6 % at 1 and 24 % at 6, measured at temperature 1.0 on the test tasks.)
-# Not re-swept for runs/s10 (shipped after it; test split at 2: 11.3 % / in key 0.88-0.94).
-# The panel's "Style strength" sets it per request.
-RESTYLE_CONTEXT_BARS = 1
-RESTYLE_GUIDANCE = 2.0
+RESTYLE_CONTEXT_BARS = 1  # bars of the old style read around a restyled region (see models/defaults.py)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from composer.region import Region
 from composer.score import Score
 from composer.score_files import load_file, save_file
 from composer.tokens import BarControls
-from models.defaults import DEFAULT_TEMPERATURE
+from models.defaults import DEFAULT_TEMPERATURE, RESTYLE_GUIDANCE
 
 DEFAULT_MODEL = Path(__file__).parent / "checkpoints" / "default"
 
@@ -39,11 +39,18 @@ def add_commands(sub: Any) -> None:
     fill = _command(sub, "fill", "write new bars in a region (infill)")
     fill.add_argument("--density", type=int, choices=range(8), help="notes per bar, as a bin 0..7")
     fill.add_argument("--range", help="pitch range LOW-HIGH (MIDI numbers)")
+    _harmony_switch(fill)
     _command(sub, "vary", "vary the bars of a region").add_argument(
         "--amount", type=float, default=0.5, help="0: close to the original .. 1: free")
     _command(sub, "restyle", "rewrite a region in another style").add_argument(
         "--keep", default="harmony", help="comma list of harmony, rhythm, contour, range")
-    _command(sub, "continue", "write new bars after the end", bars_help="how many bars to add")
+    _harmony_switch(_command(sub, "continue", "write new bars after the end", bars_help="how many bars to add"))
+
+
+def _harmony_switch(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--keep-harmony", action=argparse.BooleanOptionalAction, default=True,
+                        help="follow the chord lane: typed chords, else the chords the other tracks make "
+                             "(default on, as in the app's panel)")
 
 
 def _command(
@@ -60,7 +67,8 @@ def _command(
                    help=f"sampling temperature (default {DEFAULT_TEMPERATURE}; lower: safer, higher: more surprising)")
     p.add_argument("--style", help="target style (required for restyle)")
     p.add_argument("--style-strength", type=float, metavar="W",
-                   help="how hard to follow --style (1: plain; default: 6 for restyle, 1 otherwise)")
+                   help=f"how hard to follow --style (1: plain; default: {RESTYLE_GUIDANCE:g} for restyle, "
+                        "1 otherwise)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="checkpoint (path without suffix)")
     p.set_defaults(run=_generate, operation=name)
     return p
@@ -106,10 +114,10 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _events(assistant: Any, score: Score, tracks: tuple[int, ...], args: argparse.Namespace, options: Any) -> Any:
     if args.operation == "continue":
-        return assistant.continue_(score, tracks, int(args.bars), options)
+        return assistant.continue_(score, tracks, int(args.bars), options, keep_harmony=args.keep_harmony)
     region = _region(score, tracks, args)
     if args.operation == "fill":
-        return assistant.fill(score, region, options, _fill_controls(args))
+        return assistant.fill(score, region, options, _fill_controls(args), keep_harmony=args.keep_harmony)
     if args.operation == "vary":
         return assistant.vary(score, region, args.amount, options)
     if not args.style:

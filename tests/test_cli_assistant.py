@@ -58,6 +58,20 @@ def test_other_operations(tmp_path: Path, model_stem: Path, args: list[str]) -> 
     assert read_midi(out)[0].note_count > 0
 
 
+def test_fill_follows_the_harmony_unless_told_not_to(tmp_path: Path, model_stem: Path) -> None:
+    """As in the panel, Fill keeps the harmony by default: the same seed with the chords asked for and
+    without them gives different bars; the default is the same as asking for them."""
+    def notes(*extra: str) -> list[tuple]:
+        out = tmp_path / f"out{len(extra)}{extra[:1]}.mid"
+        result = cli("fill", POP, "--bars", "9-10", "--seed", "3", "-o", out, "--model", model_stem, *extra)
+        assert result.returncode == 0, result.stderr
+        return [n[:4] for n in read_midi(out)[0].tracks[0].notes]
+
+    default = notes()
+    assert default == notes("--keep-harmony")
+    assert default != notes("--no-keep-harmony")
+
+
 def test_errors_are_messages(tmp_path: Path, model_stem: Path) -> None:
     missing = cli("fill", POP, "--bars", "1-2", "-o", tmp_path / "x.mid", "--model", tmp_path / "nothing")
     assert missing.returncode == 1 and "cannot read the model" in missing.stderr
