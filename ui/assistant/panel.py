@@ -59,6 +59,13 @@ from ui.playback.transport import Transport, TransportState
 from ui.settings import JsonValue
 
 KEEP = ("harmony", "rhythm", "contour", "range")
+KEEP_TIPS = {
+    "harmony": "Follow the chord on every beat: Fill and Continue follow the chord lane (typed chords, else the "
+               "chords the other tracks make); Restyle keeps the original bars' chords",
+    "rhythm": "Restyle: the new notes start where the old ones did",
+    "contour": "Restyle: keep each bar's onsets and pitch range, a coarse outline of the melody",
+    "range": "Restyle: keep each bar's lowest and highest pitch",
+}
 DENSITY_NAMES = ("0 · empty", "1 · 1-2 notes", "2 · 3-4", "3 · 5-7", "4 · 8-11", "5 · 12-16", "6 · 17-24",
                  "7 · 25+")
 POLYPHONY_NAMES = ("0 · single line", "1 · mostly single", "2 · two voices", "3 · three", "4 · four", "5 · full chords")
@@ -229,6 +236,7 @@ class AssistantPanel(QWidget):
             check = QCheckBox(name, box)
             check.setObjectName(f"keep_{name}")
             check.setChecked(name == "harmony")
+            check.setToolTip(KEEP_TIPS[name])
             keep_row.addWidget(check, i // 2, i % 2)
             self.keep_boxes[name] = check
         form.addRow("Keep", keep_row)
