@@ -60,8 +60,8 @@ from ui.settings import JsonValue
 
 KEEP = ("harmony", "rhythm", "contour", "range")
 KEEP_TIPS = {
-    "harmony": "Follow the chord on every beat: Fill and Continue follow the chord lane (typed chords, else the "
-               "chords the other tracks make); Restyle keeps the original bars' chords",
+    "harmony": "Follow the chord on every beat.\nFill and Continue: the chord lane's (typed chords, else the chords "
+               "the other tracks make).\nRestyle: the original bars' chords.",
     "rhythm": "Restyle: the new notes start where the old ones did",
     "contour": "Restyle: keep each bar's onsets and pitch range, a coarse outline of the melody",
     "range": "Restyle: keep each bar's lowest and highest pitch",
