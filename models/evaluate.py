@@ -386,8 +386,7 @@ GAP_METRICS = ("onset_f1", "pch_overlap")
 
 def paired_gap(a: list[float], b: list[float]) -> tuple[float, float]:
     """Mean of a - b over the same tasks and the half-width of its 95 % confidence interval (normal
-    approximation): pairing removes the tasks' own difficulty, so the interval is far narrower
-    than the two means' own noise."""
+    approximation): pairing takes the tasks' own difficulty out of the noise."""
     diffs = [x - y for x, y in zip(a, b, strict=True)]
     if len(diffs) < 2:
         return (diffs[0] if diffs else 0.0), float("nan")
