@@ -70,13 +70,10 @@ class Assistant:
     def fill(self, score: Score, region: Region, options: Options = Options(), controls: BarControls | None = None,
              cancel: threading.Event | None = None, avoid: set[tuple] | None = None,
              keep_harmony: bool = False) -> Iterator[Event]:
-        """New bars in the region, following ``controls`` (all optional) in every bar; with
-        ``keep_harmony`` each bar follows the chord lane: typed chords, else the chords the other
-        tracks make (never the notes being replaced, so an accepted take regenerates exactly).
-        A density left to "auto" is the nearest bar's of the same track (see :func:`auto_density`)."""
-        cells = _cells(region)
+        """New bars in the region, following ``controls`` (all optional) in every bar, an "auto"
+        density and, with ``keep_harmony``, the chord lane (see :func:`fill_controls`)."""
         wanted = fill_controls(score, region, controls, keep_harmony, self.context_bars)
-        window = self._window(score, region, cells, options.style, wanted)
+        window = self._window(score, region, list(wanted), options.style, wanted)
         return self._run(window, options, cancel, avoid)
 
     def vary(self, score: Score, region: Region, amount: float = 0.5, options: Options = Options(),

@@ -17,9 +17,9 @@ DEFAULT_TEMPERATURE = 0.7
 # to it, so restyle reads only models.assistant.RESTYLE_CONTEXT_BARS bars around the region and
 # follows the style token with guidance (see models/engine.py). The scale is tuned per checkpoint on
 # the validation split's 240 two-bar restyle tasks (`python -m models.evaluate`'s, 40 per source
-# style, temperature 0.7). For runs/s9 (shipped 2026-12-07),
-# heard as the target style / in-key ratio: guidance 1: 9.6 % / 0.957, 2: 11.7 % / 0.958, 3: 10.8 % /
-# 0.895, 4: 11.3 % / 0.805, 6: 10.0 % / 0.714. Above 2 it only pushes notes out of key. (The checkpoint
+# style, temperature 0.7). For runs/s9 (shipped 2026-12-07), heard as the target style / in-key
+# ratio: guidance 1: 9.6 % / 0.957, 2: 11.7 % / 0.958, 3: 10.8 % / 0.895, 4: 11.3 % / 0.805, 6: 10.0 % /
+# 0.714. Above 2 it only pushes notes out of key. (The checkpoint
 # before it gained from guidance: 6 % at 1 and 24 % at 6, measured at temperature 1.0 on the test tasks.)
 # Not re-swept for runs/s10. For runs/s11 (shipped 2026-12-07, same tasks): 2: 11.7 % / 0.917, 3: 13.3 % /
 # 0.842, with fewer chords kept at 3 (fiddle 0.34 -> 0.23, folk 0.36 -> 0.24): 2 stays.

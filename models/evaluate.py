@@ -45,9 +45,9 @@ from composer.region import Region
 from composer.score import Note
 from composer.tokens import UNIT, BarControls, Vocabulary, Window, encode_training, measure_controls
 from models import checkpoint, corpus
-from models.assistant import RESTYLE_CONTEXT_BARS, RESTYLE_GUIDANCE, fill_controls
+from models.assistant import RESTYLE_CONTEXT_BARS, fill_controls
 from models.baselines import NGramModel, copy_nearest_bar
-from models.defaults import DEFAULT_TEMPERATURE
+from models.defaults import DEFAULT_TEMPERATURE, RESTYLE_GUIDANCE
 from models.engine import Engine, Sampling
 from models.style_classifier import StyleClassifier, excerpt_tokens, load_classifier
 from models.training_data import SamplerConfig, WindowSampler, gridded
@@ -97,9 +97,8 @@ def as_filled(window: Window) -> Window:
     """The window with the controls the panel's Fill sets by default (models.assistant.fill_controls):
     every option "auto", so each cell's density comes from the nearest bar of its track in the
     window, and "keep harmony" on, so each bar follows the chords the other tracks make there."""
-    (track_id,) = {t for t, _ in window.fill}
-    bars = sorted(b for _, b in window.fill)
-    region = Region((track_id,), bars[0], bars[-1] + 1)
+    bars = [b for _, b in window.fill]
+    region = Region(tuple(sorted({t for t, _ in window.fill})), min(bars), max(bars) + 1)
     controls = fill_controls(window.score, region, keep_harmony=True, bounds=(window.start_bar, window.end_bar))
     return replace(window, controls=controls)
 

@@ -62,7 +62,7 @@ def test_fill_follows_the_harmony_unless_told_not_to(tmp_path: Path, model_stem:
     """As in the panel, Fill keeps the harmony by default: the same seed with the chords asked for and
     without them gives different bars; the default is the same as asking for them."""
     def notes(*extra: str) -> list[tuple]:
-        out = tmp_path / f"out{len(extra)}{extra[:1]}.mid"
+        out = tmp_path / f"{extra[0].lstrip('-') if extra else 'default'}.mid"
         result = cli("fill", POP, "--bars", "9-10", "--seed", "3", "-o", out, "--model", model_stem, *extra)
         assert result.returncode == 0, result.stderr
         return [n[:4] for n in read_midi(out)[0].tracks[0].notes]
