@@ -40,7 +40,7 @@ from pathlib import Path
 import torch
 
 from composer.harmony import chords_per_span, estimate_key, scale_of
-from composer.note_similarity import consensus, onset_f1, pitch_class_overlap
+from composer.note_similarity import consensus, neighbour_bars, onset_f1, pitch_class_overlap
 from composer.region import Region
 from composer.score import Note
 from composer.tokens import UNIT, BarControls, Vocabulary, Window, encode_training, measure_controls
@@ -139,9 +139,11 @@ def generate(engine: Engine, window: Window, seed: int,
 
 def star_of(engine: Engine, window: Window, seed: int, sampling: Sampling = SAMPLING,
             n: int = 4) -> dict[tuple[int, int], list[Note]]:
-    """Of ``n`` candidates, the one the panel stars: the consensus (composer.note_similarity)."""
+    """Of ``n`` candidates, the one the panel stars for a fill: the consensus, with the bars around
+    the gap voting (composer.note_similarity)."""
     candidates = list(engine.generate(window, n, replace(sampling, seed=seed)))[-1]
-    index = consensus([c.cells for c in candidates], UNIT, [c.bits_per_token for c in candidates])
+    neighbours = neighbour_bars(window.score, window.fill, (window.start_bar, window.end_bar))
+    index = consensus([c.cells for c in candidates], UNIT, [c.bits_per_token for c in candidates], neighbours)
     return candidates[index or 0].cells
 
 

@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 
 from composer.chord_symbols import outside_harmony
 from composer.edits import add_notes
-from composer.note_similarity import similarity
+from composer.note_similarity import NEIGHBOUR_WEIGHT, similarity
 from composer.region import Region
 from composer.score import Note, Score, Track
 from composer.timing import PPQ
@@ -159,9 +159,10 @@ def test_clicking_a_candidate_shows_it(qtbot: QtBot, window: MainWindow) -> None
 
 def test_the_consensus_is_starred_when_the_request_finishes(qtbot: QtBot, window: MainWindow) -> None:
     p = panel(window)
-    generate(qtbot, window)
+    generate(qtbot, window, "vary")  # a variation is meant to differ from the bars around: they have no vote
     c = p.candidates
     assert len(c.bits) == c.count >= 2 and all(b > 0 for b in c.bits)
+    assert c.neighbours == []
     finals = [c.notes(i) for i in range(c.count)]
     agreement = [sum(similarity(f, g, UNIT) for j, g in enumerate(finals) if j != i) for i, f in enumerate(finals)]
     star = c.starred
@@ -171,6 +172,25 @@ def test_the_consensus_is_starred_when_the_request_finishes(qtbot: QtBot, window
     assert "consensus" in names[star].toolTip() and f"{c.bits[star]:.2f} bits" in names[star].toolTip()
     assert all("consensus" not in n.toolTip() and "bits per token" in n.toolTip() for i, n in enumerate(names)
                if i != star)
+
+
+def test_a_fill_stars_the_candidate_that_fits_the_bars_around(qtbot: QtBot, window: MainWindow) -> None:
+    p = panel(window)
+    generate(qtbot, window)
+    c = p.candidates
+    region, score = c.region, window.controller.score
+    before, after = c.neighbours
+    assert set(before) == set(after) == set(region.track_ids)  # the song has music on both sides of bars 3-4
+    for track_id in region.track_ids:  # the bar before the region, moved into each of its bars
+        first = score.time_signatures.bar_range(region.start_bar - 1)
+        bar_notes = {(n.pitch, n.start - first[0]) for n in score.track(track_id).starting_in(*first)}
+        for bar in range(region.start_bar, region.end_bar):
+            start, end = score.time_signatures.bar_range(bar)
+            assert {(n.pitch, n.start - start) for n in before[track_id] if start <= n.start < end} == bar_notes
+    finals = [c.notes(i) for i in range(c.count)]
+    fit = [sum(similarity(f, g, UNIT) for j, g in enumerate(finals) if j != i)
+           + NEIGHBOUR_WEIGHT * (similarity(f, before, UNIT) + similarity(f, after, UNIT)) for i, f in enumerate(finals)]
+    assert c.starred is not None and fit[c.starred] == max(fit)
 
 
 def test_cancel_stops_and_applies_nothing(qtbot: QtBot, window: MainWindow) -> None:

@@ -140,10 +140,11 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
 
 
 def test_the_star_row_is_the_consensus_of_four_candidates() -> None:
-    """"model, star of 4" scores the candidate the panel would star, from the same four candidates."""
+    """"model, star of 4" scores the candidate the panel would star for a fill, from the same four
+    candidates, with the bars around the gap voting."""
     import torch
 
-    from composer.note_similarity import consensus
+    from composer.note_similarity import consensus, neighbour_bars
     from composer.tokens import UNIT
     from models.evaluate import SAMPLING, as_filled, star_of
     from models.transformer import ModelConfig, MusicTransformer
@@ -152,7 +153,9 @@ def test_the_star_row_is_the_consensus_of_four_candidates() -> None:
     engine = Engine(MusicTransformer(ModelConfig(len(VOCAB), n_layer=1, n_head=2, d_model=32, max_len=1024)), VOCAB)
     window = as_filled(_window())
     candidates = list(engine.generate(window, 4, Sampling(SAMPLING.temperature, SAMPLING.top_p, 7)))[-1]
-    expected = consensus([c.cells for c in candidates], UNIT, [c.bits_per_token for c in candidates])
+    neighbours = neighbour_bars(window.score, window.fill, (window.start_bar, window.end_bar))
+    assert all(neighbours)  # the gap has music on both sides
+    expected = consensus([c.cells for c in candidates], UNIT, [c.bits_per_token for c in candidates], neighbours)
     def plain(cells: dict) -> dict:  # notes without their ids, which are fresh on every decode
         return {cell: [n[:4] for n in notes] for cell, notes in cells.items()}
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import math
 
-from composer.note_similarity import consensus, onset_f1, pitch_class_overlap, similarity
-from composer.score import Note
+from composer.note_similarity import (
+    consensus,
+    neighbour_bars,
+    onset_f1,
+    pitch_class_overlap,
+    region_neighbours,
+    similarity,
+)
+from composer.region import Region
+from composer.score import Note, Score, Track
 from composer.tokens import UNIT
 
 Q = UNIT * 12  # a quarter
@@ -55,3 +63,35 @@ def test_ties_go_to_the_more_likely_then_the_earlier_candidate() -> None:
     assert consensus([a, b], UNIT) == 0
     assert consensus([a, b], UNIT, bits=[1.5, 1.2]) == 1
     assert consensus([a], UNIT) is None and consensus([], UNIT) is None
+
+
+BAR = 4 * Q  # 4/4
+
+
+def test_the_bars_around_a_gap_vote_for_the_candidate_like_them() -> None:
+    a, b = {0: notes((60, 0), (64, 2))}, {0: notes((62, 1), (65, 3))}
+    assert consensus([a, b], UNIT) == 0  # a tie: the earlier
+    before = {0: notes((62, 1), (65, 3))}  # the bar before, moved into the gap: b's onsets and pitches
+    assert consensus([a, b], UNIT, neighbours=[before]) == 1
+    assert consensus([a, b], UNIT, bits=[1.0, 2.0], neighbours=[before]) == 1  # fitting in beats likelihood
+    other_track = {1: notes((60, 0))}  # compared only on its own track: a's and b's notes there are none alike
+    assert consensus([a, b], UNIT, neighbours=[other_track]) == 0
+
+
+def test_neighbour_bars_are_the_nearest_bars_with_notes_outside_the_cells() -> None:
+    def bar_note(pitch: int, bar: int, beat: int = 0) -> Note:
+        return Note.create(pitch, bar * BAR + beat * Q, Q)
+
+    track = Track.create("melody", [bar_note(60, 0), bar_note(62, 1, 1), bar_note(64, 2), bar_note(67, 5, 3)])
+    score = Score(tracks=(track,))
+    t = track.id
+    before, after = neighbour_bars(score, {(t, 2), (t, 3)}, (0, 6))
+    # bar 2 is a cell, so bar 1 is the nearest bar before both; bar 4 is empty, so bar 5 is the nearest after
+    assert {c: [(n.pitch, n.start) for n in ns] for c, ns in before.items()} == {
+        (t, 2): [(62, 2 * BAR + Q)], (t, 3): [(62, 3 * BAR + Q)]}
+    assert {c: [(n.pitch, n.start) for n in ns] for c, ns in after.items()} == {
+        (t, 2): [(67, 2 * BAR + 3 * Q)], (t, 3): [(67, 3 * BAR + 3 * Q)]}
+    assert neighbour_bars(score, {(t, 2), (t, 3)}, (2, 5)) == [{}, {}]  # nothing with notes within the bounds
+    per_track_before, per_track_after = region_neighbours(score, Region((t,), 2, 4), reach=1)
+    assert [(n.pitch, n.start) for n in per_track_before[t]] == [(62, 2 * BAR + Q), (62, 3 * BAR + Q)]
+    assert per_track_after == {}  # bar 4, the one bar looked at after the region, is empty

@@ -28,7 +28,8 @@ def letter(index: int) -> str:
 class CandidateSet:
     """Candidates of one request. ``original`` holds the region's notes per track when it was asked."""
 
-    def __init__(self, request_id: int, score: Score, region: Region, count: int, revision: int = 0) -> None:
+    def __init__(self, request_id: int, score: Score, region: Region, count: int, revision: int = 0,
+                 neighbours: Sequence[Mapping[int, Sequence[Note]]] = ()) -> None:
         self.request_id = request_id
         self.score = score  # the snapshot the request was made from
         self.region = region
@@ -39,8 +40,10 @@ class CandidateSet:
         self._final: list[dict[int, list[Note]]] | None = None
         self.fingerprints: list[tuple] = []
         self.bits: list[float] = []
-        # Once the result is in: the consensus, the candidate most alike to the others
-        # (composer.note_similarity); ties go to the one the model finds most likely.
+        # Once the result is in: the consensus, the candidate most alike to the others and to the
+        # ``neighbours``, the bars around a fill (composer.note_similarity); ties go to the one the
+        # model finds most likely.
+        self.neighbours = list(neighbours)
         self.starred: int | None = None
         self.restarts = 0
         self.shown: int | None = None
@@ -70,7 +73,7 @@ class CandidateSet:
         del self._cells[len(candidates):]
         self.fingerprints = list(fingerprints)
         self.bits = list(bits)
-        self.starred = consensus(self._final, UNIT, self.bits)
+        self.starred = consensus(self._final, UNIT, self.bits, self.neighbours)
         if self.shown is not None and self.shown >= len(candidates):
             self.shown = 0 if candidates else None
 

@@ -47,6 +47,7 @@ from composer.annotations import JsonScalar, Take
 from composer.chord_symbols import outside_harmony
 from composer.edits import ChangeSet, combine, record_take
 from composer.errors import ComposerError
+from composer.note_similarity import region_neighbours
 from composer.region import Region
 from composer.score import Note, Score
 from ui.assistant.candidate_tools import CandidateTools
@@ -111,8 +112,8 @@ class CandidateRow(QWidget):
         self.status.setText(f"{notes} notes" if complete else f"{written}/{total} bars…")
         self.name.setText(f"<b>{letter(self.index)}</b>" + (" ★" if starred else ""))
         self.name.setToolTip("" if bits is None else
-                             ("The consensus: the candidate most like the others, where the model's ideas "
-                              "agree. " if starred else "")
+                             ("The consensus: the candidate most like the others (new bars: and like the "
+                              "bars around them), where the model's ideas agree. " if starred else "")
                              + f"{bits:.2f} bits per token (lower: the model finds it more likely)")
         self.accept.setEnabled(complete)
         self.audition.setEnabled(complete)
@@ -502,7 +503,10 @@ class AssistantPanel(QWidget):
         request = Request(self.service.new_id(), self.controller.revision, operation, self.controller.score, region,
                           options, seed, self.avoid)
         self.request = request
-        self.candidates = CandidateSet(request.id, request.score, region, options.candidates, request.revision)
+        # New bars should fit the bars around them; a variation or a restyle is meant to differ from them.
+        neighbours = region_neighbours(request.score, region) if operation in ("fill", "continue") else ()
+        self.candidates = CandidateSet(request.id, request.score, region, options.candidates, request.revision,
+                                       neighbours)
         self._first_cell = None
         self._say(f"{LABELS[operation]}: writing {options.candidates} candidates for "
                   f"{_describe(self.controller.score, region)} (seed {seed})…", status=False)
