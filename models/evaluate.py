@@ -20,7 +20,9 @@ With ``--classifier``, restyle too: the same two bars rewritten in another style
 their harmony (each task's target style taken in turn from the other styles), as the
 assistant's restyle does it (its context and style guidance); the share classified as the
 target style by the separate style classifier, the chord agreement per beat with the
-source bars and the in-key ratio. The real bars' share shows what "not restyled" scores.
+source bars and the in-key ratio, for one candidate and for the one starred of four (the
+consensus, as the panel stars a restyle), the n-gram given the same four tries. The real bars'
+share shows what "not restyled" scores.
 Each style ends with the row "star of 4 - copy bar": the paired gap in onset F1 and pitch-class
 overlap, task by task, with its 95 % interval; the last row pools every style's tasks.
 """
@@ -138,11 +140,11 @@ def generate(engine: Engine, window: Window, seed: int,
 
 
 def star_of(engine: Engine, window: Window, seed: int, sampling: Sampling = SAMPLING,
-            n: int = 4) -> dict[tuple[int, int], list[Note]]:
-    """Of ``n`` candidates, the one the panel stars for a fill: the consensus, with the bars around
-    the gap voting (composer.note_similarity)."""
+            n: int = 4, around: bool = True) -> dict[tuple[int, int], list[Note]]:
+    """Of ``n`` candidates, the one the panel stars: the consensus (composer.note_similarity), with
+    the bars around the gap voting when ``around`` (a fill; not a restyle)."""
     candidates = list(engine.generate(window, n, replace(sampling, seed=seed)))[-1]
-    neighbours = neighbour_bars(window.score, window.fill, (window.start_bar, window.end_bar))
+    neighbours = neighbour_bars(window.score, window.fill, (window.start_bar, window.end_bar)) if around else ()
     index = consensus([c.cells for c in candidates], UNIT, [c.bits_per_token for c in candidates], neighbours)
     return candidates[index or 0].cells
 
@@ -255,6 +257,8 @@ def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: d
             cells = copy_fill(task)
         elif system == "(source bars)":
             cells = {c: list(window.score.track(c[0]).starting_in(*window.bar_ticks(c[1]))) for c in window.fill}
+        elif system in STARS:
+            cells = star_of(engines[STARS[system]], task, i, replace(sampling, guidance=guidance), around=False)
         else:
             cells = generate(engines[system], task, i, replace(sampling, guidance=guidance))
         metrics["in_key"].append(note_metrics(window, cells)["in_key"])
@@ -328,17 +332,17 @@ def main(argv: list[str] | None = None) -> int:
         restyle_rows = [_evaluate_restyle(style, system, windows, engines, classifier, vocab.styles, sampling,
                                           by_target[system], args.guidance)
                         for style, windows in tasks.items()
-                        for system in ("model", "n-gram", "copy bar", "(source bars)")]
+                        for system in RESTYLE_SYSTEMS]
         target_rows = [{"target": target, "tasks": len(hits)} | {
                            system: statistics.mean(by_target[system].get(target, [0.0]))
-                           for system in ("model", "n-gram", "copy bar", "(source bars)")}
+                           for system in RESTYLE_SYSTEMS}
                        for target, hits in sorted(by_target["model"].items())]
         table += ("\n\nRestyle (source style in the first column; targets rotate through the other styles; "
                   f"keep harmony; {RESTYLE_CONTEXT_BARS} bar of context each side, style guidance "
                   f"{args.guidance:g} for the model, as the assistant's restyle does):\n\n"
                   + _table(restyle_rows, RESTYLE_COLUMNS)
                   + "\n\nRestyle by target style (share of tasks heard as the target):\n\n"
-                  + _table(target_rows, ("target", "tasks", "model", "n-gram", "copy bar", "(source bars)")))
+                  + _table(target_rows, ("target", "tasks", *RESTYLE_SYSTEMS)))
     pieces = f"every piece of {args.cache}" if args.split == "all" else f"the {args.split} split"
     header = (f"Evaluation of `{args.model}` (step {info.extra.get('step')}, {model.parameter_count() / 1e6:.1f}M "
               f"parameters) on {pieces}: "
@@ -406,6 +410,9 @@ def gap_row(style: str, best: dict[str, list[float]], copy: dict[str, list[float
 
 BARE = "model, no auto"  # the model with no controls at all, to show what Fill's auto density adds
 BEST = "model, star of 4"  # the consensus of four candidates (the one the panel stars)
+NGRAM_BEST = "n-gram, star of 4"  # restyle: the baseline given the same four tries
+STARS = {BEST: "model", NGRAM_BEST: "n-gram"}
+RESTYLE_SYSTEMS = ("model", BEST, "n-gram", NGRAM_BEST, "copy bar", "(source bars)")
 GAP = "star of 4 - copy bar"  # paired gap, 95 % interval
 
 

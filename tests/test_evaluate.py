@@ -107,8 +107,9 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
     import pytest
     import torch
 
-    from models import checkpoint, corpus
-    from models.evaluate import main
+    from models import checkpoint, corpus, style_classifier
+    from models.evaluate import RESTYLE_SYSTEMS, main
+    from models.style_classifier import ClassifierConfig, StyleClassifier, StyleNet
     from models.transformer import ModelConfig, MusicTransformer
 
     torch.manual_seed(3)
@@ -116,6 +117,8 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
     stem = tmp_path / "tiny"
     checkpoint.save(MusicTransformer(ModelConfig(len(vocab), n_layer=1, n_head=2, d_model=32, max_len=1024)), vocab,
                     stem)
+    judge = StyleNet(ClassifierConfig(len(Vocabulary(vocab.styles)), len(vocab.styles), d_model=16, n_layer=1))
+    style_classifier.save(StyleClassifier(judge, vocab.styles), tmp_path / "judge")
     new, training = tmp_path / "new", tmp_path / "training"
     data = Path(__file__).parent / "data"
     assert corpus.main(["--midi-folder", f"{data / 'pop909'}:pop", "--midi-folder", f"{data / 'music21'}:mine",
@@ -127,8 +130,9 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
         main(["--cache", str(new), "--model", str(stem), "--split", "all"])
     report = tmp_path / "report.md"
     assert main(["--cache", str(new), "--model", str(stem), "--split", "all", "--ngram-cache", str(training),
-                 "--tasks", "2", "--ngram-examples", "20", "--report", str(report)]) == 0
-    text = report.read_text()
+                 "--tasks", "2", "--ngram-examples", "20", "--classifier", str(tmp_path / "judge"),
+                 "--report", str(report)]) == 0
+    text, restyle = report.read_text().split("\n\nRestyle (", 1)
     assert f"every piece of {new}" in text
     styles = {line.split("|")[1].strip() for line in text.splitlines() if line.startswith("| ") and "---" not in line}
     assert styles == {"style", "pop", "mine", "all styles"}  # a style the model does not know: none given
@@ -137,6 +141,10 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
     assert [g.split("|")[1].strip() for g in gaps] == ["mine", "pop", "all styles"]  # styles sorted
     assert all(g.count(" ± ") == 2 for g in gaps)
     assert "no style 'mine'" in capsys.readouterr().err
+    restyled = [line.split("|")[1:3] for line in restyle.splitlines() if line.startswith(("| pop |", "| mine |"))]
+    assert [(s.strip(), system.strip()) for s, system in restyled] == [
+        (style, system) for style in ("mine", "pop") for system in RESTYLE_SYSTEMS]  # the stars of 4 included
+    assert "| target | tasks | model | model, star of 4 | n-gram | n-gram, star of 4 |" in restyle
 
 
 def test_the_star_row_is_the_consensus_of_four_candidates() -> None:
