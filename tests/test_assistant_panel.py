@@ -170,6 +170,7 @@ def test_the_consensus_is_starred_when_the_request_finishes(qtbot: QtBot, window
     names = [p.findChild(QLabel, f"candidate_name_{i}") for i in range(c.count)]
     assert [("★" in n.text()) for n in names] == [i == star for i in range(c.count)]
     assert "consensus" in names[star].toolTip() and f"{c.bits[star]:.2f} bits" in names[star].toolTip()
+    assert "bars around" not in names[star].toolTip()
     assert all("consensus" not in n.toolTip() and "bits per token" in n.toolTip() for i, n in enumerate(names)
                if i != star)
 
@@ -189,8 +190,11 @@ def test_a_fill_stars_the_candidate_that_fits_the_bars_around(qtbot: QtBot, wind
             assert {(n.pitch, n.start - start) for n in before[track_id] if start <= n.start < end} == bar_notes
     finals = [c.notes(i) for i in range(c.count)]
     fit = [sum(similarity(f, g, UNIT) for j, g in enumerate(finals) if j != i)
-           + NEIGHBOUR_WEIGHT * (similarity(f, before, UNIT) + similarity(f, after, UNIT)) for i, f in enumerate(finals)]
+           + NEIGHBOUR_WEIGHT * (similarity(f, before, UNIT) + similarity(f, after, UNIT))
+           for i, f in enumerate(finals)]
     assert c.starred is not None and fit[c.starred] == max(fit)
+    name = p.findChild(QLabel, f"candidate_name_{c.starred}")
+    assert "★" in name.text() and "most like the others and the bars around it" in name.toolTip()
 
 
 def test_cancel_stops_and_applies_nothing(qtbot: QtBot, window: MainWindow) -> None:

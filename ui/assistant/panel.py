@@ -108,13 +108,14 @@ class CandidateRow(QWidget):
         layout.addWidget(self.accept)
 
     def show_state(self, written: int, total: int, notes: int, complete: bool, bits: float | None = None,
-                   starred: bool = False) -> None:
+                   starred: bool = False, around: bool = False) -> None:
+        """``starred``: the consensus; ``around``: the bars around the region voted for it too."""
         self.status.setText(f"{notes} notes" if complete else f"{written}/{total} bars…")
         self.name.setText(f"<b>{letter(self.index)}</b>" + (" ★" if starred else ""))
+        star = ("The consensus: the candidate most like the others" + (" and the bars around it" if around else "")
+                + ", where the model's ideas agree. ") if starred else ""
         self.name.setToolTip("" if bits is None else
-                             ("The consensus: the candidate most like the others (new bars: and like the "
-                              "bars around them), where the model's ideas agree. " if starred else "")
-                             + f"{bits:.2f} bits per token (lower: the model finds it more likely)")
+                             star + f"{bits:.2f} bits per token (lower: the model finds it more likely)")
         self.accept.setEnabled(complete)
         self.audition.setEnabled(complete)
 
@@ -878,7 +879,7 @@ class AssistantPanel(QWidget):
         complete = c.is_complete(index) and c.finished and not c.stale
         bits = c.bits[index] if complete and index < len(c.bits) else None
         row.show_state(len(c.written_bars(index)), c.region.bar_count, notes, complete, bits,
-                       complete and c.starred == index)
+                       complete and c.starred == index, any(c.neighbours))
 
     def _refresh_progress(self) -> None:
         c = self.candidates
