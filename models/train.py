@@ -21,6 +21,7 @@ import os
 import random
 import sys
 import time
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -90,6 +91,15 @@ def train_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, inputs:
 
 
 @torch.no_grad()
+def validation_batches(pieces: Sequence[corpus.Piece], vocab: Vocabulary, config: SamplerConfig, batch: int,
+                       count: int = 8) -> list[list[list[int]]]:
+    """Fixed validation batches in the corpus's own style mix: ``--boost`` changes what a run trains
+    on, not what it is measured on, so runs with different boosts compare."""
+    sampler = WindowSampler(pieces, vocab, replace(config, boost=()))
+    rng = random.Random(1234)
+    return [[sampler.sample(rng) for _ in range(batch)] for _ in range(count)]
+
+
 def validate(model: MusicTransformer, batches: list[list[list[int]]], vocab: Vocabulary,
              device: torch.device, autocast: object) -> dict[str, float]:
     """Mean loss over all tokens and bits per token of the filled bars."""
@@ -248,11 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     vocab = Vocabulary(styles_for(known, train_pieces))
     sampler_config = SamplerConfig(max_len=args.max_len, boost=tuple(parse_boost(b) for b in args.boost))
     sampler = WindowSampler(train_pieces, vocab, sampler_config)
-    valid_rng = random.Random(1234)
     if not valid_pieces and rank == 0:
         print("warning: no validation pieces in this corpus; validating on training pieces", file=sys.stderr)
-    valid_sampler = WindowSampler(valid_pieces or train_pieces, vocab, sampler_config)
-    valid_batches = [[valid_sampler.sample(valid_rng) for _ in range(args.batch)] for _ in range(8)]
+    valid_batches = validation_batches(valid_pieces or train_pieces, vocab, sampler_config, args.batch)
 
     config = ModelConfig(vocab_size=len(vocab), max_len=args.max_len, **SIZES[args.size])
     model = MusicTransformer(config).to(device)

@@ -13,7 +13,7 @@ from composer.tokens import Vocabulary, Window, decode_fills, encode_training
 from models import checkpoint, corpus
 from models.corpus import Piece
 from models.engine import Engine, Sampling
-from models.train import SIZES, batch_tensors, length_grouped, loss_of, main
+from models.train import SIZES, batch_tensors, length_grouped, loss_of, main, validation_batches
 from models.training_data import SamplerConfig, WindowSampler, gridded
 from models.transformer import ModelConfig, MusicTransformer
 
@@ -34,6 +34,17 @@ def test_examples_fit_and_contain_fills() -> None:
         tokens = VOCAB.decode(ids)
         assert len(ids) <= 512 and tokens[0] == "BOS" and tokens[-1] == "EOS"
         assert tokens.count("FILL") == tokens.count("FILL_START") == tokens.count("FILL_END") >= 1
+
+
+def test_validation_batches_ignore_the_training_boost() -> None:
+    """A run trained with --boost is measured on the same batches as one without, so the two compare."""
+    pieces = [_piece(), Piece("pop", "pop", read_midi(DATA / "pop909" / "001.mid")[0])]
+    plain = validation_batches(pieces, VOCAB, SamplerConfig(max_len=512), 4, count=3)
+    boosted = SamplerConfig(max_len=512, boost=(("pop", 50.0),))
+    assert validation_batches(pieces, VOCAB, boosted, 4, count=3) == plain
+    assert len(plain) == 3 and all(len(b) == 4 for b in plain)
+    heard, rng = WindowSampler(pieces, VOCAB, boosted), random.Random(1234)
+    assert [[heard.sample(rng) for _ in range(4)] for _ in range(3)] != plain  # what training with the boost hears
 
 
 def test_length_grouped_batches_waste_less_padding_and_keep_the_batch_size() -> None:
