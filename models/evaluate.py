@@ -10,8 +10,8 @@ Per style, for the model, an n-gram token model (trained on the training split) 
   the fill written as the panel's Fill writes it by default (every option on "auto": each bar's
   density from the nearest bar of its track; "keep harmony" on: each bar follows the chords the
   other tracks make there, never the real bars' own notes); the row "model, no auto" shows the model with
-  no controls at all, "model, star of 4" the consensus of four candidates, the one most
-  alike to the other three (the one the panel stars);
+  no controls at all, "model, star of 4" the one the panel stars of four candidates: the consensus,
+  the one most alike to the other three and to the bars on either side of the gap;
 - in-key ratio of the generated notes (key estimated from the window; the real bars' ratio
   is shown as a reference);
 - with the real bars' controls given: density and polyphony bin errors, the share of notes
@@ -409,7 +409,7 @@ def gap_row(style: str, best: dict[str, list[float]], copy: dict[str, list[float
 
 
 BARE = "model, no auto"  # the model with no controls at all, to show what Fill's auto density adds
-BEST = "model, star of 4"  # the consensus of four candidates (the one the panel stars)
+BEST = "model, star of 4"  # the consensus of four candidates, the bars around voting (the one the panel stars)
 NGRAM_BEST = "n-gram, star of 4"  # restyle: the baseline given the same four tries
 STARS = {BEST: "model", NGRAM_BEST: "n-gram"}
 RESTYLE_SYSTEMS = ("model", BEST, "n-gram", NGRAM_BEST, "copy bar", "(source bars)")
