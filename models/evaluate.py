@@ -221,7 +221,9 @@ def restyle_task(window: Window, styles: tuple[str, ...], index: int) -> Window:
 
 def restyle_metrics(window: Window, cells: dict[tuple[int, int], list[Note]], classifier: StyleClassifier,
                     target: str) -> dict[str, float]:
-    """Classified as ``target`` (0/1, by the mean over the filled tracks) and chord agreement per beat."""
+    """Classified as ``target`` (0/1, judged on the first filled track), as the window's own style
+    (when the classifier knows it: the "(source bars)" row is then the classifier's accuracy on such
+    excerpts, and a restyle should score lower) and chord agreement per beat."""
     score = window.score
     bars = sorted({b for _, b in window.fill})
     by_track: dict[int, list[Note]] = defaultdict(list)
@@ -229,7 +231,8 @@ def restyle_metrics(window: Window, cells: dict[tuple[int, int], list[Note]], cl
         by_track[track_id].extend(notes)
     probs = [classifier.probabilities([excerpt_tokens(notes, score, bars[0], bars[-1] + 1)])[0]
              for notes in by_track.values() if notes]
-    hit = float(bool(probs) and max(probs[0], key=probs[0].__getitem__) == target)
+    heard = max(probs[0], key=probs[0].__getitem__) if probs else None
+    source = {"as_source": float(heard == window.style)} if window.style in classifier.styles else {}
     agree = total = 0
     for (track_id, bar), notes in cells.items():
         start, end = window.bar_ticks(bar)
@@ -242,7 +245,7 @@ def restyle_metrics(window: Window, cells: dict[tuple[int, int], list[Note]], cl
             if want is not None:
                 total += 1
                 agree += got == want
-    return {"as_target": hit, "chords_kept": agree / total if total else 1.0}
+    return {"as_target": float(heard == target), **source, "chords_kept": agree / total if total else 1.0}
 
 
 def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: dict[str, Engine],
@@ -426,7 +429,7 @@ COLUMNS = ("style", "system", "bits/token", "onset_f1", "pch_overlap", "in_key",
            "out_of_range", "chord_match")
 
 
-RESTYLE_COLUMNS = ("style", "system", "as_target", "chords_kept", "in_key")
+RESTYLE_COLUMNS = ("style", "system", "as_target", "as_source", "chords_kept", "in_key")
 
 
 def _table(rows: list[dict[str, object]], columns: tuple[str, ...]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,8 @@ def test_restyle_task_and_metrics_on_known_answers(tmp_path: Path) -> None:
     real = {c: list(window.score.track(c[0]).starting_in(*window.bar_ticks(c[1]))) for c in window.fill}
     metrics = restyle_metrics(window, real, classifier, "folk")
     assert metrics["chords_kept"] == 1.0  # the source bars keep their own chords
-    assert metrics["as_target"] in (0.0, 1.0)
+    assert metrics["as_target"] in (0.0, 1.0) and metrics["as_source"] == 1.0 - metrics["as_target"]  # 2 styles
+    assert "as_source" not in restyle_metrics(replace(window, style="chorale"), real, classifier, "folk")
     silent = restyle_metrics(window, {c: [] for c in window.fill}, classifier, "folk")
     assert silent["as_target"] == 0.0 and silent["chords_kept"] < 1.0
 
@@ -81,8 +83,6 @@ def test_restyle_task_and_metrics_on_known_answers(tmp_path: Path) -> None:
 def test_fills_are_evaluated_as_the_panels_default_fill() -> None:
     """Auto density from the neighbouring bars, and the harmony the other tracks make (the panel keeps
     harmony by default), never read from the real bars being filled."""
-    from dataclasses import replace
-
     from composer.chord_symbols import chords_per_beat
     from composer.region import Region
     from composer.tokens import density_bin
