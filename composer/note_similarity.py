@@ -16,9 +16,9 @@ candidate the model finds most likely, which tends to be the plainest.
 For a fill or a continuation the bars on either side of the region vote too
 (:func:`neighbour_bars`): music repeats, so of candidates the model finds equally plausible the
 one nearer the bars around the gap is usually nearer the real music. Measured on the validation
-split (240 two-bar fills, four candidates, the shipped model; models/checkpoints/default.eval.md):
-the neighbours as voters raised the star's pitch-class overlap with the real bars without
-lowering its onset F1.
+split (three seeds of 240 two-bar fills, four candidates, the model shipped as runs/s11; the
+weight chosen there): against the real bars the star's mean onset F1 went from 0.727 to 0.738
+and its pitch-class overlap from 0.498 to 0.507 (copying the nearest bar: 0.705 and 0.519).
 """
 
 from __future__ import annotations
