@@ -100,6 +100,7 @@ def validation_batches(pieces: Sequence[corpus.Piece], vocab: Vocabulary, config
     return [[sampler.sample(rng) for _ in range(batch)] for _ in range(count)]
 
 
+@torch.no_grad()  # no graph: validation only reads the loss
 def validate(model: MusicTransformer, batches: list[list[list[int]]], vocab: Vocabulary,
              device: torch.device, autocast: object) -> dict[str, float]:
     """Mean loss over all tokens and bits per token of the filled bars."""
