@@ -90,7 +90,6 @@ def train_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, inputs:
     return loss
 
 
-@torch.no_grad()
 def validation_batches(pieces: Sequence[corpus.Piece], vocab: Vocabulary, config: SamplerConfig, batch: int,
                        count: int = 8) -> list[list[list[int]]]:
     """Fixed validation batches in the corpus's own style mix: ``--boost`` changes what a run trains
@@ -100,7 +99,7 @@ def validation_batches(pieces: Sequence[corpus.Piece], vocab: Vocabulary, config
     return [[sampler.sample(rng) for _ in range(batch)] for _ in range(count)]
 
 
-@torch.no_grad()  # no graph: validation only reads the loss
+@torch.no_grad()
 def validate(model: MusicTransformer, batches: list[list[list[int]]], vocab: Vocabulary,
              device: torch.device, autocast: object) -> dict[str, float]:
     """Mean loss over all tokens and bits per token of the filled bars."""
