@@ -83,15 +83,17 @@ def neighbour_bars(score: Score, cells: Collection[Cell], bounds: tuple[int, int
     sides: list[dict[Cell, list[Note]]] = [{}, {}]
     for side, step in zip(sides, (-1, 1), strict=True):
         for cell in cells:
-            notes = _nearest_bar(score, cell, step, cells, bounds)
-            if notes is not None:
-                side[cell] = notes
+            found = nearest_bar(score, cell, step, cells, bounds)
+            if found is not None:
+                side[cell] = found[1]
     return sides
 
 
-def _nearest_bar(score: Score, cell: Cell, step: int, skip: Collection[Cell],
-                 bounds: tuple[int, int]) -> list[Note] | None:
-    """The notes of the nearest bar with notes in direction ``step`` from ``cell``, moved into its bar."""
+def nearest_bar(score: Score, cell: Cell, step: int, skip: Collection[Cell],
+                bounds: tuple[int, int]) -> tuple[int, list[Note]] | None:
+    """The nearest bar in direction ``step`` (-1 or 1) from ``cell`` where its track has notes, not
+    in ``skip`` and within ``bounds`` [first bar, end bar): that bar, and its notes moved into the
+    cell's bar (those that would start past its end dropped); None when there is none."""
     track_id, bar = cell
     sigs = score.time_signatures
     start, end = sigs.bar_range(bar)
@@ -100,7 +102,7 @@ def _nearest_bar(score: Score, cell: Cell, step: int, skip: Collection[Cell],
         notes = () if (track_id, source) in skip else score.track(track_id).starting_in(*sigs.bar_range(source))
         if notes:
             shift = start - sigs.bar_start(source)
-            return [n._replace(start=n.start + shift) for n in notes if n.start + shift < end]
+            return source, [n._replace(start=n.start + shift) for n in notes if n.start + shift < end]
         source += step
     return None
 

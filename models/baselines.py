@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from composer.note_similarity import nearest_bar
 from composer.score import Note
 from composer.tokens import Window
 
@@ -92,20 +93,11 @@ class _History:
 
 
 def copy_nearest_bar(window: Window, cell: tuple[int, int]) -> list[Note]:
-    """The nearest context bar of the same track that has notes, moved into the cell's bar."""
-    track_id, bar = cell
-    track = window.score.track(track_id)
-    start, end = window.bar_ticks(bar)
-    for distance in range(1, window.end_bar - window.start_bar):
-        for source in (bar - distance, bar + distance):
-            if not window.start_bar <= source < window.end_bar or (track_id, source) in window.fill:
-                continue
-            s_start, _ = window.bar_ticks(source)
-            notes = track.starting_in(*window.bar_ticks(source))
-            if notes:
-                moved = [n._replace(start=n.start - s_start + start) for n in notes]
-                return [n for n in moved if n.start < end]
-    return []
+    """The nearest context bar of the same track that has notes, moved into the cell's bar (the
+    earlier one when two are as near)."""
+    bounds = (window.start_bar, window.end_bar)
+    found = [f for step in (-1, 1) if (f := nearest_bar(window.score, cell, step, window.fill, bounds))]
+    return min(found, key=lambda f: abs(f[0] - cell[1]))[1] if found else []
 
 
 def bits(log_prob: float) -> float:
