@@ -24,7 +24,7 @@ from composer.region import Region
 from composer.score import Score
 from composer.score_files import load_file, save_file
 from composer.tokens import BarControls
-from models.defaults import DEFAULT_TEMPERATURE, RESTYLE_GUIDANCE
+from models.defaults import DEFAULT_TEMPERATURE, RESTYLE_GUIDANCE, RESTYLE_KEEP
 
 DEFAULT_MODEL = Path(__file__).parent / "checkpoints" / "default"
 
@@ -43,7 +43,8 @@ def add_commands(sub: Any) -> None:
     _command(sub, "vary", "vary the bars of a region").add_argument(
         "--amount", type=float, default=0.5, help="0: close to the original .. 1: free")
     _command(sub, "restyle", "rewrite a region in another style").add_argument(
-        "--keep", default="harmony", help="comma list of harmony, rhythm, contour, range")
+        "--keep", default=",".join(RESTYLE_KEEP),
+        help=f"comma list of harmony, rhythm, contour, range (default {','.join(RESTYLE_KEEP)}; '' keeps nothing)")
     _harmony_switch(_command(sub, "continue", "write new bars after the end", bars_help="how many bars to add"))
 
 

@@ -16,9 +16,9 @@ Per style, for the model, an n-gram token model (trained on the training split) 
   is shown as a reference);
 - with the real bars' controls given: density and polyphony bin errors, the share of notes
   outside the requested pitch range, and the chord match rate per beat.
-With ``--classifier``, restyle too: the same two bars rewritten in another style keeping
-their harmony (each task's target style taken in turn from the other styles), as the
-assistant's restyle does it (its context and style guidance); the share classified as the
+With ``--classifier``, restyle too: the same two bars rewritten in another style (each task's
+target style taken in turn from the other styles) as the assistant's default restyle does it
+(keeping harmony and range, reading nothing around the bars, its style guidance); the share classified as the
 target style by the separate style classifier, the chord agreement per beat with the
 source bars and the in-key ratio, for one candidate and for the one starred of four (the
 consensus, as the panel stars a restyle), the n-gram given the same four tries. The real bars'
@@ -45,11 +45,11 @@ from composer.harmony import chords_per_span, estimate_key, scale_of
 from composer.note_similarity import consensus, neighbour_bars, onset_f1, pitch_class_overlap
 from composer.region import Region
 from composer.score import Note
-from composer.tokens import UNIT, BarControls, Vocabulary, Window, encode_training, measure_controls
+from composer.tokens import UNIT, Vocabulary, Window, encode_training, measure_controls
 from models import checkpoint, corpus
-from models.assistant import RESTYLE_CONTEXT_BARS, fill_controls
+from models.assistant import fill_controls, kept_controls, restyle_window
 from models.baselines import NGramModel, copy_nearest_bar
-from models.defaults import DEFAULT_TEMPERATURE, RESTYLE_GUIDANCE
+from models.defaults import DEFAULT_TEMPERATURE, RESTYLE_GUIDANCE, RESTYLE_KEEP
 from models.engine import Engine, Sampling
 from models.style_classifier import StyleClassifier, excerpt_tokens, load_classifier
 from models.training_data import SamplerConfig, WindowSampler, gridded
@@ -208,15 +208,14 @@ def _control_errors(window: Window, cells: dict[tuple[int, int], list[Note]]) ->
 
 
 def restyle_task(window: Window, styles: tuple[str, ...], index: int) -> Window:
-    """The task's bars to be rewritten in another style, keeping the real bars' chords, with the
-    context the assistant's restyle reads (RESTYLE_CONTEXT_BARS around the bars)."""
+    """The task's bars to be rewritten in another style as the assistant's restyle does by default:
+    keeping what RESTYLE_KEEP names of the real bars, reading nothing around them (restyle_window)."""
     others = [s for s in styles if s != window.style]
     target = others[index % len(others)]
     controlled = with_controls(window).controls
-    bars = sorted(b for _, b in window.fill)
-    return replace(window, style=target, controls={c: BarControls(chords=controlled[c].chords) for c in window.fill},
-                   start_bar=max(window.start_bar, bars[0] - RESTYLE_CONTEXT_BARS),
-                   end_bar=min(window.end_bar, bars[-1] + 1 + RESTYLE_CONTEXT_BARS))
+    keep = set(RESTYLE_KEEP)
+    return restyle_window(replace(window, style=target,
+                                  controls={c: kept_controls(controlled[c], keep) for c in window.fill}))
 
 
 def restyle_metrics(window: Window, cells: dict[tuple[int, int], list[Note]], classifier: StyleClassifier,
@@ -256,8 +255,8 @@ def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: d
     metrics: dict[str, list[float]] = defaultdict(list)
     for i, window in enumerate(windows):
         task = restyle_task(window, styles, i)
-        if system == "copy bar":
-            cells = copy_fill(task)
+        if system == "copy bar":  # a reference like the source bars: the nearest bar of the old music around
+            cells = copy_fill(window)
         elif system == "(source bars)":
             cells = {c: list(window.score.track(c[0]).starting_in(*window.bar_ticks(c[1]))) for c in window.fill}
         elif system in STARS:
@@ -341,8 +340,8 @@ def main(argv: list[str] | None = None) -> int:
                            for system in RESTYLE_SYSTEMS}
                        for target, hits in sorted(by_target["model"].items())]
         table += ("\n\nRestyle (source style in the first column; targets rotate through the other styles; "
-                  f"keep harmony; {RESTYLE_CONTEXT_BARS} bar of context each side, style guidance "
-                  f"{args.guidance:g} for the model, as the assistant's restyle does):\n\n"
+                  f"keep {' and '.join(RESTYLE_KEEP)}; the systems read only the bars being restyled, style "
+                  f"guidance {args.guidance:g} for the model, as the assistant's restyle does):\n\n"
                   + _table(restyle_rows, RESTYLE_COLUMNS)
                   + "\n\nRestyle by target style (share of tasks heard as the target):\n\n"
                   + _table(target_rows, ("target", "tasks", *RESTYLE_SYSTEMS)))

@@ -92,9 +92,9 @@ def train_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, inputs:
 
 def validation_batches(pieces: Sequence[corpus.Piece], vocab: Vocabulary, config: SamplerConfig, batch: int,
                        count: int = 8) -> list[list[list[int]]]:
-    """Fixed validation batches in the corpus's own style mix: ``--boost`` changes what a run trains
-    on, not what it is measured on, so runs with different boosts compare."""
-    sampler = WindowSampler(pieces, vocab, replace(config, boost=()))
+    """Fixed validation batches in the corpus's own style mix and without ``--scratch`` examples:
+    ``--boost`` and ``--scratch`` change what a run trains on, not what it is measured on, so runs compare."""
+    sampler = WindowSampler(pieces, vocab, replace(config, boost=(), scratch=0.0))
     rng = random.Random(1234)
     return [[sampler.sample(rng) for _ in range(batch)] for _ in range(count)]
 
@@ -236,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--boost", action="append", default=[], metavar="STYLE=FACTOR",
                         help="draw a style's examples FACTOR times more often (e.g. pop=3)")
+    parser.add_argument("--scratch", type=float, default=0.0, metavar="SHARE",
+                        help="share of examples with no context, every bar written from style and controls "
+                             "(what restyle asks of the model), e.g. 0.1")
     parser.add_argument("--init-from", type=Path, help="start a new run from these weights (e.g. the shipped model)")
     args = parser.parse_args(argv)
 
@@ -256,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     base = run.stem if run.exists() else args.init_from
     known = checkpoint.read_info(base).styles if base else Vocabulary().styles
     vocab = Vocabulary(styles_for(known, train_pieces))
-    sampler_config = SamplerConfig(max_len=args.max_len, boost=tuple(parse_boost(b) for b in args.boost))
+    sampler_config = SamplerConfig(max_len=args.max_len, boost=tuple(parse_boost(b) for b in args.boost),
+                                   scratch=args.scratch)
     sampler = WindowSampler(train_pieces, vocab, sampler_config)
     if not valid_pieces and rank == 0:
         print("warning: no validation pieces in this corpus; validating on training pieces", file=sys.stderr)

@@ -31,6 +31,7 @@ class SamplerConfig:
     style_dropout: float = 0.2
     transpose: int = 5
     boost: tuple[tuple[str, float], ...] = ()  # (style, factor): heard this many times more often
+    scratch: float = 0.0  # share of examples written from nothing but style and controls, as restyle asks
 
 
 def gridded(score: Score) -> Score:
@@ -68,18 +69,25 @@ class WindowSampler:
     def _example(self, piece: Piece, rng: random.Random) -> list[str] | None:
         cfg = self.config
         score = transposed(piece.score, rng.randint(-cfg.transpose, cfg.transpose))
+        scratch = cfg.scratch > 0 and rng.random() < cfg.scratch
         bars = score.bar_count
-        length = min(rng.randint(cfg.min_bars, cfg.max_bars), bars)
+        if scratch:  # every bar of the window is written: no context at all (models.assistant.restyle_window)
+            length = min(rng.randint(1, cfg.max_fill_bars), bars)
+        else:
+            length = min(rng.randint(cfg.min_bars, cfg.max_bars), bars)
         start = rng.randint(0, bars - length)
         sigs = score.time_signatures
         lo, hi = sigs.bar_start(start), sigs.bar_start(start + length)
         tracks = [t for t in score.tracks if t.starting_in(lo, hi)]
         if not tracks:
             return None
-        while length >= 2:
+        while length >= (1 if scratch else 2):
             chosen = sorted(rng.sample(tracks, min(len(tracks), rng.randint(1, cfg.max_tracks))),
                             key=score.tracks.index)
-            cells = self._cells([t.id for t in chosen], start, start + length, rng)
+            if scratch:
+                cells = {(t.id, b) for t in chosen for b in range(start, start + length)}
+            else:
+                cells = self._cells([t.id for t in chosen], start, start + length, rng)
             style = None if rng.random() < cfg.style_dropout else piece.style
             window = Window(score, tuple(t.id for t in chosen), start, start + length, frozenset(cells), style)
             window = replace(window, controls={c: self._controls(window, c, rng) for c in cells})

@@ -10,7 +10,7 @@ from composer.region import Region
 from composer.score import Note, Score, Track
 from composer.timing import PPQ, TimeSignature, TimeSignatureMap
 from composer.tokens import Vocabulary, Window
-from models.assistant import RESTYLE_CONTEXT_BARS, RESTYLE_GUIDANCE, Assistant, Options, Result
+from models.assistant import RESTYLE_GUIDANCE, RESTYLE_KEEP, Assistant, Options, Result
 from models.engine import CellDone, Engine, Sampling
 from models.transformer import ModelConfig, MusicTransformer
 
@@ -85,13 +85,16 @@ def test_restyle_maps_keep_switches_to_controls(assistant: Assistant, monkeypatc
     harmony, rhythm = (list(w.controls.values())[0] for w in seen)
     assert harmony.chords is not None and harmony.onsets is None and harmony.pitch_range is None
     assert rhythm.chords is None and rhythm.onsets and rhythm.pitch_range == (67, 70)
-    # restyle reads RESTYLE_CONTEXT_BARS around the region (not the assistant's 8) and follows the style harder
-    assert seen[0].style == "pop" and seen[0].start_bar == 0 and seen[0].end_bar == 2 + RESTYLE_CONTEXT_BARS
+    # restyle reads only the region (no bars around, no other tracks) and follows the style harder
+    assert seen[0].style == "pop" and (seen[0].start_bar, seen[0].end_bar) == (0, 2)
+    assert seen[0].track_ids == (score.tracks[0].id,) and len(score.tracks) > 1
     assert samplings[0].guidance == RESTYLE_GUIDANCE > 1
     list(assistant.restyle(score, region, "pop", options=Options(guidance=1.0)))
+    default = list(seen[2].controls.values())[0]
+    assert RESTYLE_KEEP == ("harmony", "range") and default.chords and default.pitch_range and default.onsets is None
     list(assistant.fill(score, region, Options(style="pop")))
     assert samplings[2].guidance == samplings[3].guidance == 1.0
-    assert seen[3].end_bar == score.bar_count > 2 + RESTYLE_CONTEXT_BARS  # fill reads all the context there is
+    assert seen[3].end_bar == score.bar_count > 2 and len(seen[3].track_ids) == len(score.tracks)  # all the context
     with pytest.raises(ValueError, match="unknown style"):
         list(assistant.restyle(score, region, "dubstep"))
     with pytest.raises(ValueError, match="cannot keep"):

@@ -66,7 +66,15 @@ def test_restyle_task_and_metrics_on_known_answers(tmp_path: Path) -> None:
     window = Window(window.score, window.track_ids, window.start_bar, window.end_bar, window.fill, "pop")
     task = restyle_task(window, VOCAB.styles, 0)
     assert task.style != "pop" and task.fill == window.fill
-    assert all(c.chords is not None and c.density is None for c in task.controls.values())  # harmony kept only
+    # the assistant's default restyle: harmony and range kept, nothing read around the bars
+    assert all(c.chords is not None and c.density is None and c.onsets is None for c in task.controls.values())
+    melody = window.score.track(min(window.fill)[0])
+    assert all((c.pitch_range is not None) == bool(melody.starting_in(*window.bar_ticks(bar)))  # an empty bar has none
+               for (_, bar), c in task.controls.items())
+    assert any(c.pitch_range for c in task.controls.values())
+    bars = sorted(b for _, b in window.fill)
+    assert (task.start_bar, task.end_bar) == (bars[0], bars[-1] + 1)
+    assert set(task.track_ids) == {t for t, _ in window.fill} != set(window.track_ids)
     torch.manual_seed(0)
     from models.corpus import Piece
 

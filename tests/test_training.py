@@ -36,12 +36,28 @@ def test_examples_fit_and_contain_fills() -> None:
         assert tokens.count("FILL") == tokens.count("FILL_START") == tokens.count("FILL_END") >= 1
 
 
+def test_scratch_examples_write_every_bar_with_nothing_around() -> None:
+    """--scratch trains what restyle asks: the whole window is written, the prompt holds no notes."""
+    pieces = [_piece(), Piece("pop", "pop", read_midi(DATA / "pop909" / "001.mid")[0])]
+    rng = random.Random(0)
+    scratch = WindowSampler(pieces, VOCAB, SamplerConfig(max_len=512, scratch=1.0))
+    for _ in range(20):
+        tokens = VOCAB.decode(scratch.sample(rng))
+        prompt = tokens[:tokens.index("FILL_START")]
+        assert not any(t.startswith("POS_") for t in prompt) and prompt.count("FILL") >= 1
+        assert prompt.count("FILL") == prompt.count("TRACK") * (prompt.count("FILL") // prompt.count("TRACK"))
+    plain = WindowSampler(pieces, VOCAB, SamplerConfig(max_len=512))
+    with_notes = [VOCAB.decode(plain.sample(rng)) for _ in range(20)]
+    assert any(any(t.startswith("POS_") for t in ts[:ts.index("FILL_START")]) for ts in with_notes)
+
+
 def test_validation_batches_ignore_the_training_boost() -> None:
     """A run trained with --boost is measured on the same batches as one without, so the two compare."""
     pieces = [_piece(), Piece("pop", "pop", read_midi(DATA / "pop909" / "001.mid")[0])]
     plain = validation_batches(pieces, VOCAB, SamplerConfig(max_len=512), 4, count=3)
     boosted = SamplerConfig(max_len=512, boost=(("pop", 50.0),))
     assert validation_batches(pieces, VOCAB, boosted, 4, count=3) == plain
+    assert validation_batches(pieces, VOCAB, SamplerConfig(max_len=512, scratch=0.5), 4, count=3) == plain
     assert len(plain) == 3 and all(len(b) == 4 for b in plain)
     heard, rng = WindowSampler(pieces, VOCAB, boosted), random.Random(1234)
     assert [[heard.sample(rng) for _ in range(4)] for _ in range(3)] != plain  # what training with the boost hears

@@ -37,7 +37,7 @@ from composer.edits import ChangeSet
 from composer.region import Region
 from composer.score import Note, Score
 from composer.tokens import BarControls
-from models.defaults import DEFAULT_TEMPERATURE
+from models.defaults import DEFAULT_TEMPERATURE, RESTYLE_KEEP
 
 OPERATIONS = ("fill", "vary", "restyle", "continue")
 DEFAULT_CHECKPOINT = Path(str(find_spec("models").origin)).parent / "checkpoints" / "default"  # type: ignore[union-attr]
@@ -68,7 +68,7 @@ class RequestOptions:
     temperature: float = DEFAULT_TEMPERATURE
     style: str | None = None
     amount: float = 0.5  # vary: 0 close to the original .. 1 free
-    keep: tuple[str, ...] = ("harmony",)  # restyle: what to keep (models.assistant.KEEP_OPTIONS)
+    keep: tuple[str, ...] = RESTYLE_KEEP  # restyle: what to keep (models.assistant.KEEP_OPTIONS)
     density: int | None = None  # DENS bin 0..7
     polyphony: int | None = None  # POLY bin
     pitch_range: tuple[int, int] | None = None
