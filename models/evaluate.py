@@ -24,7 +24,8 @@ source bars and the in-key ratio, for one candidate and for the one starred of f
 consensus, as the panel stars a restyle), the n-gram given the same four tries. The real bars'
 share shows what "not restyled" scores.
 Each style ends with the row "star of 4 - copy bar": the paired gap in onset F1 and pitch-class
-overlap, task by task, with its 95 % interval; the last row pools every style's tasks.
+overlap, task by task, with its 95 % interval; the last row pools every style's tasks. The restyle
+table does the same for the model's star of 4 against the n-gram's.
 """
 
 from __future__ import annotations
@@ -250,8 +251,9 @@ def restyle_metrics(window: Window, cells: dict[tuple[int, int], list[Note]], cl
 def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: dict[str, Engine],
                       classifier: StyleClassifier, styles: tuple[str, ...], sampling: Sampling,
                       by_target: dict[str, list[float]] | None = None,
-                      guidance: float = RESTYLE_GUIDANCE) -> dict[str, object]:
-    """One row of the restyle table; each task's hit is also filed under its target in ``by_target``."""
+                      guidance: float = RESTYLE_GUIDANCE) -> tuple[dict[str, object], dict[str, list[float]]]:
+    """One row of the restyle table and the per-task values behind it; each task's hit is also filed under
+    its target in ``by_target``."""
     metrics: dict[str, list[float]] = defaultdict(list)
     for i, window in enumerate(windows):
         task = restyle_task(window, styles, i)
@@ -268,7 +270,7 @@ def _evaluate_restyle(style: str, system: str, windows: list[Window], engines: d
             metrics[k].append(v)
         if by_target is not None:
             by_target.setdefault(task.style or "", []).append(metrics["as_target"][-1])
-    return {"style": style, "system": system} | {k: float(statistics.mean(v)) for k, v in metrics.items()}
+    return {"style": style, "system": system} | {k: float(statistics.mean(v)) for k, v in metrics.items()}, metrics
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -331,10 +333,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.classifier:
         classifier = load_classifier(args.classifier)
         by_target: dict[str, dict[str, list[float]]] = defaultdict(dict)
-        restyle_rows = [_evaluate_restyle(style, system, windows, engines, classifier, vocab.styles, sampling,
-                                          by_target[system], args.guidance)
-                        for style, windows in tasks.items()
-                        for system in RESTYLE_SYSTEMS]
+        restyle_rows = []
+        restyle_pooled: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+        for style, windows in tasks.items():
+            per_task = {}
+            for system in RESTYLE_SYSTEMS:
+                row, per_task[system] = _evaluate_restyle(style, system, windows, engines, classifier, vocab.styles,
+                                                          sampling, by_target[system], args.guidance)
+                restyle_rows.append(row)
+            restyle_rows.append(gap_row(style, per_task[BEST], per_task[NGRAM_BEST], RESTYLE_GAP_METRICS,
+                                        RESTYLE_GAP))
+            for system in (BEST, NGRAM_BEST):
+                for metric in RESTYLE_GAP_METRICS:
+                    restyle_pooled[system][metric].extend(per_task[system][metric])
+        restyle_rows.append(gap_row("all styles", restyle_pooled[BEST], restyle_pooled[NGRAM_BEST],
+                                    RESTYLE_GAP_METRICS, RESTYLE_GAP))
         target_rows = [{"target": target, "tasks": len(hits)} | {
                            system: statistics.mean(by_target[system].get(target, [0.0]))
                            for system in RESTYLE_SYSTEMS}
@@ -400,12 +413,13 @@ def paired_gap(a: list[float], b: list[float]) -> tuple[float, float]:
     return statistics.mean(diffs), 1.96 * statistics.stdev(diffs) / len(diffs) ** 0.5
 
 
-def gap_row(style: str, best: dict[str, list[float]], copy: dict[str, list[float]]) -> dict[str, object]:
-    """The row "star of 4 - copy bar": paired gaps with their 95 % intervals; an interval that
-    stays above zero is a win beyond noise."""
-    row: dict[str, object] = {"style": style, "system": GAP}
-    for metric in GAP_METRICS:
-        mean, half = paired_gap(best[metric], copy[metric])
+def gap_row(style: str, best: dict[str, list[float]], other: dict[str, list[float]],
+            metrics: tuple[str, ...] = GAP_METRICS, label: str = "") -> dict[str, object]:
+    """The row "star of 4 - copy bar" (or ``label``): paired gaps with their 95 % intervals; an interval
+    that stays above zero is a win beyond noise."""
+    row: dict[str, object] = {"style": style, "system": label or GAP}
+    for metric in (m for m in metrics if best.get(m)):  # as_source only where the classifier knows the style
+        mean, half = paired_gap(best[metric], other[metric])
         row[metric] = f"{mean:+.3f} ± {half:.3f}"
     return row
 
@@ -416,6 +430,8 @@ NGRAM_BEST = "n-gram, star of 4"  # restyle: the baseline given the same four tr
 STARS = {BEST: "model", NGRAM_BEST: "n-gram"}
 RESTYLE_SYSTEMS = ("model", BEST, "n-gram", NGRAM_BEST, "copy bar", "(source bars)")
 GAP = "star of 4 - copy bar"  # paired gap, 95 % interval
+RESTYLE_GAP = "star of 4 - n-gram star of 4"  # restyle's paired gap, 95 % interval
+RESTYLE_GAP_METRICS = ("as_target", "as_source", "chords_kept", "in_key")
 
 
 def _reference(style: str, windows: list[Window]) -> dict[str, object]:

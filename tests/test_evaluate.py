@@ -116,7 +116,7 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
     import torch
 
     from models import checkpoint, corpus, style_classifier
-    from models.evaluate import RESTYLE_SYSTEMS, main
+    from models.evaluate import RESTYLE_GAP, RESTYLE_SYSTEMS, main
     from models.style_classifier import ClassifierConfig, StyleClassifier, StyleNet
     from models.transformer import ModelConfig, MusicTransformer
 
@@ -151,7 +151,10 @@ def test_evaluates_every_piece_of_new_songs_with_the_baseline_fit_elsewhere(tmp_
     assert "no style 'mine'" in capsys.readouterr().err
     restyled = [line.split("|")[1:3] for line in restyle.splitlines() if line.startswith(("| pop |", "| mine |"))]
     assert [(s.strip(), system.strip()) for s, system in restyled] == [
-        (style, system) for style in ("mine", "pop") for system in RESTYLE_SYSTEMS]  # the stars of 4 included
+        (style, system) for style in ("mine", "pop") for system in (*RESTYLE_SYSTEMS, RESTYLE_GAP)]
+    restyle_gaps = {line.split("|")[1].strip(): line.count(" ± ") for line in restyle.splitlines()
+                    if f"| {RESTYLE_GAP} |" in line}
+    assert restyle_gaps == {"mine": 3, "pop": 4, "all styles": 4}  # as_source only where the judge knows the style
     assert "| target | tasks | model | model, star of 4 | n-gram | n-gram, star of 4 |" in restyle
 
 
