@@ -30,6 +30,7 @@ CONTEXT_BARS = 8
 CHUNK_BARS = 4  # vary and restyle of a longer region (a whole track) go window by window of this many bars
 KEEP_OPTIONS = ("harmony", "rhythm", "contour", "range")
 FILL_TOKEN_BUDGET = 160  # tokens reserved per bar to be written
+TOO_LARGE = "the selection is too large for the model: select fewer bars or tracks"
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,11 @@ class Assistant:
         def one(part: Region, avoid_part: set[tuple]) -> Iterator[Event]:
             cells = _cells(part)
             controls = {c: _steered(kept_controls(m, keep), steer) for c, m in self._measured(score, cells).items()}
-            window = restyle_window(self._window(score, part, cells, style, controls, context_bars=0))
+            track_ids = tuple(t.id for t in score.tracks if t.id in part.track_ids)
+            window = restyle_window(Window(score, track_ids, part.start_bar, part.end_bar, frozenset(cells), style,
+                                           controls))
+            if len(encode_context(window)) > self._budget(cells, controls):
+                raise ValueError(TOO_LARGE)
             guidance = RESTYLE_GUIDANCE if options.guidance is None else options.guidance
             return self._run(window, replace(options, style=style, guidance=guidance), cancel, avoid_part)
 
@@ -150,18 +155,21 @@ class Assistant:
             out[(track_id, bar)] = measured
         return out
 
+    def _budget(self, cells: list[tuple[int, int]], controls: dict[tuple[int, int], BarControls]) -> int:
+        """Tokens left for the context once the cells' controls and the bars to be written are set aside."""
+        reserved = FILL_TOKEN_BUDGET * len(cells) + sum(len(c.tokens()) for c in controls.values())
+        return self.engine.model.config.max_len - reserved
+
     def _window(self, score: Score, region: Region, cells: list[tuple[int, int]], style: str | None,
-                controls: dict[tuple[int, int], BarControls], context_bars: int | None = None) -> Window:
-        """The region's cells with as much context around them (at most ``context_bars``, else the
-        assistant's) as the model's length allows."""
+                controls: dict[tuple[int, int], BarControls]) -> Window:
+        """The region's cells with as much context around them (at most the assistant's context bars,
+        then the other tracks) as the model's length allows."""
         if style is not None and style not in self.styles:
             raise ValueError(f"unknown style {style!r}; this model knows {', '.join(self.styles)}")
-        max_len = self.engine.model.config.max_len
-        budget = max_len - FILL_TOKEN_BUDGET * len(cells) - sum(len(c.tokens()) for c in controls.values())
+        budget = self._budget(cells, controls)
         others = [t.id for t in score.tracks if t.id not in region.track_ids]
         last_bar = max(score.bar_count, region.end_bar)
-        most = self.context_bars if context_bars is None else min(context_bars, self.context_bars)
-        for context in range(most, -1, -1):
+        for context in range(self.context_bars, -1, -1):
             for extra in range(len(others), -1, -1):
                 track_ids = tuple(t.id for t in score.tracks if t.id in region.track_ids or t.id in others[:extra])
                 start = max(region.start_bar - context, 0)
@@ -169,7 +177,7 @@ class Assistant:
                 window = Window(score, track_ids, start, end, frozenset(cells), style, controls)
                 if len(encode_context(window)) <= budget:
                     return window
-        raise ValueError("the selection is too large for the model: select fewer bars or tracks")
+        raise ValueError(TOO_LARGE)
 
     def _run(self, window: Window, options: Options, cancel: threading.Event | None,
              avoid: set[tuple] | None) -> Iterator[Event]:

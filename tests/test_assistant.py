@@ -99,6 +99,9 @@ def test_restyle_maps_keep_switches_to_controls(assistant: Assistant, monkeypatc
         list(assistant.restyle(score, region, "dubstep"))
     with pytest.raises(ValueError, match="cannot keep"):
         list(assistant.restyle(score, region, "pop", ("tempo",)))
+    monkeypatch.setattr(assistant, "_budget", lambda cells, controls: 5)  # no room even for the header
+    with pytest.raises(ValueError, match="too large"):
+        list(assistant.restyle(score, region, "pop"))
 
 
 def test_regenerate_avoids_earlier_candidates(assistant: Assistant) -> None:
